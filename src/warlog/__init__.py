@@ -1,0 +1,1 @@
+"""warlog: an event-sourced archive of conflict reports."""
