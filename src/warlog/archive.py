@@ -1,0 +1,289 @@
+"""The archive: an eventsourcing Application whose methods are warlog's commands and queries.
+
+Commands go through one path: records are checked by `records` and `importer`,
+the touched aggregates are saved in one transaction with one pinned record
+time, and the read model catches up. Queries catch the read model up, then
+read it and apply the resolution rule; none replays the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from itertools import groupby
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from warlog import clock
+from warlog.domain import ACTORS_ID, PLACES_ID, Actors, Places, Recorded, Registry, Report, report_uuid
+from warlog.errors import Conflict, InvalidInput, NotFound, Problem
+from warlog.importer import Importer, ImportResult
+from warlog.names import did_you_mean
+from warlog.projection import StateProjection, catch_up
+from warlog.readmodel.persistence import ClaimRow, ReadModel
+from warlog.records import Record, check, read_records
+from warlog.resolution import Step, state_on, steps
+from warlog.results import Change, Entry, Interval, LogEntry, PlaceState, State, Timeline
+
+R = TypeVar("R", bound=Registry)
+
+
+def read_model_class(persistence_module: str) -> type[ReadModel]:
+    if persistence_module == "eventsourcing.postgres":
+        from warlog.readmodel.postgres import PostgresReadModel
+
+        return PostgresReadModel
+    from warlog.readmodel.sqlite import SQLiteReadModel
+
+    return SQLiteReadModel
+
+
+class Archive(Application[UUID]):
+    """An append-only log of reports, corrections and names, and the read model over it."""
+
+    name = "warlog"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Places: 500, Actors: 500}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        view_class = read_model_class(self.env.get("PERSISTENCE_MODULE", ""))
+        self.view: ReadModel = self.factory.tracking_recorder(view_class)  # type: ignore[arg-type]
+        self.projection = StateProjection(self.view)
+
+    def construct_transcoder(self) -> Transcoder:
+        try:
+            from warlog.transcoder import OrjsonTranscoder
+        except ImportError:  # pragma: no cover - before the fast transcoder exists
+            return super().construct_transcoder()
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)  # type: ignore[arg-type]
+        return transcoder
+
+    # Commands -----------------------------------------------------------
+
+    def start(self, archivist: str, *, bare: bool = False) -> bool:
+        """Create the registries (with the starter gazetteer unless bare); False if they exist."""
+        if self._registry(Places, PLACES_ID) is not None:
+            return False
+        self.import_records([], archivist, bare=bare)
+        return True
+
+    def import_records(
+        self, items: Iterable[Record | Problem], archivist: str, *, bare: bool = False
+    ) -> ImportResult:
+        """Check every record, then append all of them in one transaction, or nothing."""
+        with clock.recording():
+            importer = self._importer(archivist, bare=bare)
+            importer.add_all(items)
+            if importer.problems:
+                raise InvalidInput(importer.problems)
+            self._save(importer.touched())
+        self.catch_up()
+        return importer.result
+
+    def import_file(self, lines: Iterable[str | bytes], source: str, archivist: str) -> ImportResult:
+        return self.import_records(read_records(lines, source), archivist)
+
+    def correct(
+        self, report: str, claim: int, changes: dict[str, Any], reason: str | None,
+        archivist: str,
+    ) -> ImportResult:
+        """Correct fields of one claim; the reason is required."""
+        record = _present(type="correction", report=report, claim=claim, set=changes,
+                          reason=reason)
+        return self.import_records(check(record, "correction"), archivist)
+
+    def retract(
+        self, report: str, claim: int | None, reason: str | None, archivist: str
+    ) -> ImportResult:
+        """Retract one claim, or the whole report when claim is None; the reason is required."""
+        record = _present(type="retraction", report=report, claim=claim, reason=reason)
+        return self.import_records(check(record, "retraction"), archivist)
+
+    def catch_up(self) -> int:
+        return catch_up(self, self.projection)
+
+    def rebuild(self) -> int:
+        """Drop the read model and project the whole log again."""
+        self.view.drop()
+        return self.catch_up()
+
+    def _importer(self, archivist: str, *, bare: bool) -> Importer:
+        places = self._registry(Places, PLACES_ID)
+        actors = self._registry(Actors, ACTORS_ID)
+        importer = Importer(
+            places or Places(archivist=archivist),
+            actors or Actors(archivist=archivist),
+            self._report,
+            self.view.report_ids,
+            archivist,
+        )
+        if places is None and not bare:
+            importer.add_all(starter_records())
+            importer.result.added.clear()
+        return importer
+
+    def _save(self, aggregates: list[Recorded]) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict(
+                "another archivist changed the same report or registry at the same moment; "
+                "nothing was written: run the command again"
+            ) from None
+
+    def _report(self, report_id: str) -> Report | None:
+        try:
+            report: Report = self.repository.get(report_uuid(report_id))
+        except AggregateNotFoundError:
+            return None
+        return report
+
+    def _registry(self, cls: type[R], aggregate_id: UUID) -> R | None:
+        try:
+            registry: R = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return registry
+
+    # Queries ------------------------------------------------------------
+
+    def places(self) -> Places:
+        return self._registry(Places, PLACES_ID) or Places(archivist="")
+
+    def actors(self) -> Actors:
+        return self._registry(Actors, ACTORS_ID) or Actors(archivist="")
+
+    def place_name(self, name: str) -> str:
+        places = self.places()
+        found = places.lookup(name)
+        if found is None:
+            raise NotFound(f"unknown place '{name}'{did_you_mean(name, places.all_names())}; "
+                           "'warlog places' lists them")
+        return found
+
+    def state(
+        self,
+        at: str | None = None,
+        known_at: str | None = None,
+        place: str | None = None,
+        min_reliability: str = "F",
+        min_credibility: int = 6,
+    ) -> State:
+        """The state of control on valid date `at`, as the archive knew it at `known_at`."""
+        day = at or clock.today()
+        known = known_at or clock.format_time(clock.now())
+        canonical = None if place is None else self.place_name(place)
+        self.catch_up()
+        rows = self.view.claims(known, place=canonical, until=day,
+                                min_reliability=min_reliability, min_credibility=min_credibility)
+        states = []
+        for name, group in _by_place(rows):
+            step = state_on((r.as_claim() for r in group), day)
+            if step is not None:
+                states.append(PlaceState.from_step(name, step))
+        return State(day, known, tuple(states))
+
+    def timeline(
+        self,
+        place: str,
+        known_at: str | None = None,
+        min_reliability: str = "F",
+        min_credibility: int = 6,
+    ) -> Timeline:
+        """The intervals of one place's state over valid time, as known at `known_at`."""
+        canonical = self.place_name(place)
+        known = known_at or clock.format_time(clock.now())
+        self.catch_up()
+        rows = self.view.claims(known, place=canonical, min_reliability=min_reliability,
+                                min_credibility=min_credibility)
+        return Timeline(canonical, known, intervals(steps(r.as_claim() for r in rows)))
+
+    def history(
+        self, subject: str, since: str | None = None, until: str | None = None
+    ) -> tuple[Change, ...]:
+        """Every event that touched a place or a report, in log order."""
+        self.catch_up()
+        place = self.places().lookup(subject)
+        if place is not None:
+            return tuple(self.view.history(place=place, since=since, until=until))
+        if self.view.report(subject) is not None:
+            return tuple(self.view.history(report=subject, since=since, until=until))
+        choices = [*self.places().all_names(), *self.view.report_ids()]
+        raise NotFound(f"'{subject}' is neither a place nor a report{did_you_mean(subject, choices)}")
+
+    def log(self, since: str | None = None, limit: int | None = None) -> Iterator[LogEntry]:
+        """The stored events themselves, in log order, from record time `since`."""
+        self.catch_up()
+        start = 1
+        if since is not None:
+            first = self.view.first_position_at_or_after(since)
+            if first is None:
+                return
+            start = first
+        remaining = limit
+        while remaining is None or remaining > 0:
+            page = 500 if remaining is None else min(500, remaining)
+            notifications = self.recorder.select_notifications(start=start, limit=page)
+            if not notifications:
+                return
+            for n in notifications:
+                yield log_entry(n.id, self.mapper.to_domain_event(n))
+            start = notifications[-1].id + 1
+            if remaining is not None:
+                remaining -= len(notifications)
+
+    def registry_entries(self, registry: Registry) -> tuple[Entry, ...]:
+        return tuple(
+            Entry(e["name"], tuple(e["aliases"]),
+                  {k: _coordinate(k, v) for k, v in e.items() if k not in ("name", "aliases")})
+            for e in sorted(registry.entries.values(), key=lambda e: str(e["name"]).casefold())
+        )
+
+
+def intervals(walk: Iterable[Step]) -> tuple[Interval, ...]:
+    """Merge the walk's steps into intervals of unchanged visible state."""
+    merged: list[Interval] = []
+    for step in walk:
+        if merged and merged[-1].start == step.since:
+            continue
+        if merged:
+            merged[-1] = Interval(merged[-1].start, step.since, *_visible(merged[-1]))
+        merged.append(Interval(step.since, None, *step.visible))
+    return tuple(merged)
+
+
+def _visible(i: Interval) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
+    return (i.status, i.controller, i.contested_by, i.candidates)
+
+
+def _by_place(rows: list[ClaimRow]) -> Iterator[tuple[str, Iterator[ClaimRow]]]:
+    return groupby(rows, key=lambda r: r.place)
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _coordinate(name: str, value: Any) -> Any:
+    return float(value) if name in ("lat", "lon") and value is not None else value
+
+
+def log_entry(position: int, event: Any) -> LogEntry:
+    data = {k: v for k, v in event.__dict__.items()
+            if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
+    archivist = data.pop("archivist", "")
+    cls = type(event)
+    subject = getattr(event, "report_id", None) or getattr(event, "name", None) or ""
+    return LogEntry(position, clock.format_time(event.timestamp), archivist,
+                    cls.__qualname__, str(subject), data)
+
+
+def starter_records() -> Iterator[Record | Problem]:
+    """The shipped gazetteer of Syria and its actors, as import records."""
+    data = resources.files("warlog").joinpath("data")
+    for name in ("places.jsonl", "actors.jsonl"):
+        yield from read_records(data.joinpath(name).read_text("utf-8").splitlines(), name)

@@ -1,0 +1,23 @@
+"""The `warlog` command: wires the archivist, research and audit commands into one CLI."""
+
+from __future__ import annotations
+
+import typer
+
+from warlog.cli import archivist, audit, demo, research
+
+app = typer.Typer(
+    name="warlog",
+    help="An event-sourced archive of conflict reports: claims with two clocks, corrections "
+    "as events, the state of control at any date as known at any time.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+for group in (archivist.app, research.app, audit.app, demo.app):
+    app.registered_commands.extend(group.registered_commands)
+app.add_typer(archivist.report_app, name="report")
+
+
+def main() -> None:
+    app()

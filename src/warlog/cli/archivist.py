@@ -1,0 +1,132 @@
+"""Commands for archivists: create the archive, import, add reports, correct and retract."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from warlog.archive import Archive
+from warlog.cli import render
+from warlog.cli.options import Archivist, Db, Json, archivist_name, read_input, user_errors, write
+from warlog.errors import InvalidInput, Problem
+from warlog.records import check
+
+app = typer.Typer()
+report_app = typer.Typer(help="Add reports one at a time.")
+
+
+@app.command()
+@user_errors
+def init(
+    bare: Annotated[bool, typer.Option(help="Start with empty place and actor registries.")] = False,
+    db: Db = None, archivist: Archivist = None,
+) -> None:
+    """Create the archive, with the starter gazetteer of Syria unless --bare."""
+    created = write(db, lambda a: a.start(archivist_name(archivist), bare=bare))
+    typer.echo("archive created" if created else "archive already exists; nothing changed")
+
+
+@app.command("import")
+@user_errors
+def import_(
+    file: Annotated[str, typer.Argument(help="JSON Lines file of records, or - for stdin.")],
+    db: Db = None, archivist: Archivist = None, json: Json = False,
+) -> None:
+    """Check every record of FILE, then append them all in one transaction, or nothing."""
+    lines, source = read_input(file)
+    who = archivist_name(archivist)
+    result = write(db, lambda a: a.import_file(lines, source, who))
+    render.json(result.to_dict()) if json else render.imported(result)
+
+
+@app.command()
+@user_errors
+def correct(
+    report: Annotated[str, typer.Argument(help="Report id.")],
+    claim: Annotated[int, typer.Argument(help="Claim number in the report, from 1.")],
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="FIELD=VALUE", help="A field to change; repeat for more.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why the claim is corrected.")] = None,
+    db: Db = None, archivist: Archivist = None,
+) -> None:
+    """Correct fields of one claim (place, actor, status, date, credibility, …)."""
+    changes = parse_assignments(set_ or [])
+    who = archivist_name(archivist)
+    write(db, lambda a: a.correct(report, claim, changes, reason, who))
+    typer.echo(f"corrected claim {claim} of {report}")
+
+
+@app.command()
+@user_errors
+def retract(
+    report: Annotated[str, typer.Argument(help="Report id.")],
+    claim: Annotated[int | None, typer.Argument(help="Claim number; omit to retract the report.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why it is retracted.")] = None,
+    db: Db = None, archivist: Archivist = None,
+) -> None:
+    """Retract one claim of a report, or the whole report."""
+    who = archivist_name(archivist)
+    write(db, lambda a: a.retract(report, claim, reason, who))
+    typer.echo(f"retracted {'claim ' + str(claim) + ' of ' if claim else 'report '}{report}")
+
+
+@report_app.command("add")
+@user_errors
+def report_add(
+    source: Annotated[str, typer.Option(help="Who published it, e.g. Reuters.")],
+    published: Annotated[str, typer.Option(help="Date (YYYY-MM-DD) or RFC 3339 date-time.")],
+    claim: Annotated[list[str], typer.Option(
+        "--claim", metavar="PLACE:ACTOR:STATUS[:DATE[:CREDIBILITY]]",
+        help="A claim; repeat for more. E.g. 'Homs:rebels:contested:2024-12-07:2'.")],
+    id_: Annotated[str | None, typer.Option("--id", help="Report id. [default: from content]")] = None,
+    reliability: Annotated[str | None, typer.Option(help="Source grade A-F. [default: F]")] = None,
+    url: Annotated[str | None, typer.Option()] = None,
+    title: Annotated[str | None, typer.Option()] = None,
+    note: Annotated[str | None, typer.Option()] = None,
+    db: Db = None, archivist: Archivist = None,
+) -> None:
+    """File one report from options and print its id."""
+    fields: dict[str, Any] = {"type": "report", "source": source, "published": published,
+                              "claims": [parse_claim(text, i) for i, text in enumerate(claim)]}
+    optional = {"id": id_, "reliability": reliability, "url": url, "title": title, "note": note}
+    fields.update({k: v for k, v in optional.items() if v is not None})
+    who = archivist_name(archivist)
+    result = write(db, lambda a: add_one(a, fields, who))
+    typer.echo(result.reports[0] if result.reports else f"already present: {fields.get('id', '')}")
+
+
+def add_one(archive: Archive, fields: dict[str, Any], archivist: str) -> Any:
+    return archive.import_records(check(fields, "report add"), archivist)
+
+
+def parse_claim(text: str, index: int) -> dict[str, Any]:
+    parts = [p.strip() for p in text.split(":")]
+    if not 3 <= len(parts) <= 5 or not all(parts):
+        raise InvalidInput([Problem(f"--claim {index + 1}", "", f"'{text}' is not "
+                                    "PLACE:ACTOR:STATUS[:DATE[:CREDIBILITY]]")])
+    claim: dict[str, Any] = dict(zip(("place", "actor", "status", "date"), parts, strict=False))
+    if len(parts) == 5:
+        claim["credibility"] = _integer(parts[4], f"--claim {index + 1}", "credibility")
+    return claim
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for text in assignments:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput([Problem("--set", "", f"'{text}' is not FIELD=VALUE, "
+                                        "e.g. --set date=2024-12-06")])
+        name = name.strip()
+        changes[name] = (_integer(value, "--set", name) if name == "credibility"
+                         else (value or None))
+    return changes
+
+
+def _integer(value: str, where: str, field: str) -> int | str:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput([Problem(where, field, f"'{value}' is not a whole number 1-6")]) from None
+

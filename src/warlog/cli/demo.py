@@ -1,0 +1,62 @@
+"""`warlog demo`: build an archive from the shipped sample and walk through it."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warlog import clock
+from warlog.archive import Archive
+from warlog.cli import render
+from warlog.cli.options import user_errors
+from warlog.store import Store
+
+app = typer.Typer()
+
+
+def say(text: str) -> None:
+    typer.secho(f"\n{text}", bold=True)
+
+
+@app.command()
+@user_errors
+def demo(
+    db: Annotated[str | None, typer.Option(
+        help="Where to build the demo archive. [default: a new temporary directory]")] = None,
+) -> None:
+    """Build a demo archive from the sample data and show what warlog does with it."""
+    location = db or str(Path(tempfile.mkdtemp(prefix="warlog-demo-")) / "demo.db")
+    if Store(location).exists():
+        raise typer.BadParameter(f"{location} already exists; the demo builds a new archive")
+    archive = Archive(Store(location).environment())
+    lines = resources.files("warlog").joinpath("data", "sample.jsonl").read_text().splitlines()
+    reports = [line for line in lines if '"type": "report"' in line]
+    amendments = [line for line in lines if line not in reports]
+
+    say(f"$ warlog import sample.jsonl   # {len(reports)} reports about 27 Nov - 7 Dec 2024")
+    render.imported(archive.import_file(reports, "sample.jsonl", "demo"))
+    before = clock.format_time(clock.now())
+    time.sleep(0.01)
+
+    say("$ warlog state --at 2024-12-07")
+    render.state(archive.state(at="2024-12-07"))
+    say("$ warlog timeline Homs")
+    render.timeline(archive.timeline("Homs"))
+    say("$ warlog state --at 2024-12-07 --min-reliability B   # only usually reliable sources")
+    render.state(archive.state(at="2024-12-07", min_reliability="B"))
+
+    say("$ warlog import corrections.jsonl   # an archivist corrects the Hama date, retracts a claim")
+    render.imported(archive.import_file(amendments, "corrections.jsonl", "demo"))
+    say("$ warlog history news-2024-12-07-background")
+    render.history("news-2024-12-07-background", archive.history("news-2024-12-07-background"))
+    say("$ warlog state --at 2024-12-05 --place Hama")
+    render.state(archive.state(at="2024-12-05", place="Hama"))
+    say(f"$ warlog state --at 2024-12-05 --place Hama --known-at {before}   # before the correction")
+    render.state(archive.state(at="2024-12-05", place="Hama", known_at=before))
+
+    say(f"The demo archive is {location}; explore it with: export WARLOG_DB={location}")

@@ -1,0 +1,251 @@
+"""The second gate: records checked against what the archive knows, then turned into events.
+
+Records apply in file order against in-memory copies of the aggregates, so a
+correction can refer to a report filed three lines earlier. Every problem is
+collected with its line; the caller saves the touched aggregates in one
+transaction only when there was none, so a bad file writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from warlog import clock
+from warlog.domain import CLAIM_FIELDS, Actors, ClaimValues, Places, Recorded, Report
+from warlog.errors import Problem, Rejected
+from warlog.names import did_you_mean
+from warlog.records import Record
+
+ReportLoader = Callable[[str], Report | None]
+
+
+@dataclass
+class ImportResult:
+    """What one import appended and what it found already present."""
+
+    added: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    reports: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": dict(self.added), "skipped": dict(self.skipped), "reports": self.reports}
+
+
+class Importer:
+    """Applies records to aggregates in memory, collecting problems instead of stopping."""
+
+    def __init__(
+        self,
+        places: Places,
+        actors: Actors,
+        load_report: ReportLoader,
+        known_report_ids: Callable[[], Iterable[str]],
+        archivist: str,
+    ) -> None:
+        self.places = places
+        self.actors = actors
+        self.load_report = load_report
+        self.known_report_ids = known_report_ids
+        self.archivist = archivist
+        self.reports: dict[str, Report | None] = {}
+        self.failed_reports: set[str] = set()
+        self.problems: list[Problem] = []
+        self.result = ImportResult()
+
+    def touched(self) -> list[Recorded]:
+        """The aggregates with events still to be saved."""
+        candidates: list[Recorded | None] = [self.places, self.actors, *self.reports.values()]
+        return [a for a in candidates if a is not None and a.pending_events]
+
+    def add_all(self, items: Iterable[Record | Problem]) -> None:
+        for item in items:
+            if isinstance(item, Problem):
+                self.problems.append(item)
+            else:
+                self.add(item)
+
+    def add(self, record: Record) -> None:
+        handler = {
+            "place": self._place,
+            "actor": self._actor,
+            "report": self._report,
+            "correction": self._correction,
+            "retraction": self._retraction,
+        }[record.type]
+        try:
+            problems = handler(record.fields)
+        except Rejected as rejected:
+            problems = [(rejected.field, rejected.message)]
+        self.problems.extend(Problem(record.where, f, m) for f, m in problems)
+
+    # Registries ---------------------------------------------------------
+
+    def _place(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        within = f.get("within")
+        register = lambda name, aliases: self.places.register(  # noqa: E731
+            name, aliases, f.get("kind"), _coordinate(f.get("lat")), _coordinate(f.get("lon")),
+            within and self.places.resolve(within, "within"), self.archivist,
+        )
+        return self._name(self.places, f, "place", register)
+
+    def _actor(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        part_of = f.get("part_of")
+        register = lambda name, aliases: self.actors.register(  # noqa: E731
+            name, aliases, part_of and self.actors.resolve(part_of, "part_of"), self.archivist,
+        )
+        return self._name(self.actors, f, "actor", register)
+
+    def _name(
+        self, registry: Places | Actors, f: dict[str, Any], kind: str,
+        register: Callable[[str, list[str]], None],
+    ) -> list[tuple[str, str]]:
+        names = [" ".join(f["name"].split()), *(" ".join(a.split()) for a in f.get("aliases", []))]
+        existing = registry.existing_entry(names)
+        fresh = registry.new_names(names)
+        if existing is None:
+            register(fresh[0], fresh[1:])
+            self.result.added[kind] += 1
+        elif fresh:
+            registry.add_aliases(existing, fresh, self.archivist)
+            self.result.added["alias"] += len(fresh)
+        else:
+            self.result.skipped[kind] += 1
+        return []
+
+    # Reports ------------------------------------------------------------
+
+    def _report(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        try:
+            published_day = clock.parse_published(f["published"])
+        except ValueError as error:
+            problems.append(("published", str(error)))
+            published_day = None
+        claims: list[ClaimValues] = []
+        for number, raw in enumerate(f["claims"]):
+            values, wrong = self._claim_values(raw, published_day)
+            claims.append(values)
+            problems.extend((f"claims[{number}].{name}", message) for name, message in wrong)
+        if problems:
+            if "id" in f:
+                self.failed_reports.add(f["id"])
+            return problems
+        content = {
+            "source": f["source"],
+            "published": f["published"],
+            "reliability": f.get("reliability", "F"),
+            "url": f.get("url"),
+            "title": f.get("title"),
+            "note": f.get("note"),
+            "claims": claims,
+        }
+        report_id = f.get("id") or derived_id(content, published_day or "")
+        existing = self._find_report(report_id)
+        if existing is not None:
+            if existing.content() != content:
+                return [("id", f"report '{report_id}' already exists with different content; "
+                               "to change it, send a correction or a retraction")]
+            self.result.skipped["report"] += 1
+            return []
+        self.reports[report_id] = Report(
+            report_id=report_id, archivist=self.archivist, **content
+        )
+        self.result.added["report"] += 1
+        self.result.added["claim"] += len(claims)
+        self.result.reports.append(report_id)
+        return []
+
+    def _claim_values(
+        self, raw: dict[str, Any], default_day: str | None
+    ) -> tuple[ClaimValues, list[tuple[str, str]]]:
+        """Resolve names and defaults of one claim; problems are (field, message)."""
+        values: ClaimValues = {}
+        problems: list[tuple[str, str]] = []
+        for name in CLAIM_FIELDS:
+            if name not in raw:
+                continue
+            try:
+                values[name] = self._field_value(name, raw[name])
+            except Rejected as rejected:
+                problems.append((name, rejected.message))
+        values.setdefault("credibility", 6)
+        if "date" not in raw and default_day is not None:
+            values["date"] = default_day
+        return {k: v for k, v in values.items() if v is not None}, problems
+
+    def _field_value(self, name: str, value: Any) -> Any:
+        if name == "place":
+            return self.places.resolve(value, "place")
+        if name == "actor":
+            return self.actors.resolve(value, "actor")
+        if name == "date":
+            try:
+                return clock.parse_date(value)
+            except ValueError as error:
+                raise Rejected("date", str(error)) from None
+        return value
+
+    # Corrections and retractions ---------------------------------------
+
+    def _correction(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        report = self._existing_report(f["report"])
+        changes: ClaimValues = {}
+        problems: list[tuple[str, str]] = []
+        for name, value in f["set"].items():
+            try:
+                changes[name] = None if value is None else self._field_value(name, value)
+            except Rejected as rejected:
+                problems.append((f"set.{name}", rejected.message))
+        if problems:
+            return problems
+        if report.has_correction(f["claim"], changes, f["reason"]):
+            self.result.skipped["correction"] += 1
+            return []
+        report.correct(f["claim"], changes, f["reason"], self.archivist)
+        self.result.added["correction"] += 1
+        return []
+
+    def _retraction(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        report = self._existing_report(f["report"])
+        claim = f.get("claim")
+        if report.has_retraction(claim, f["reason"]):
+            self.result.skipped["retraction"] += 1
+            return []
+        report.withdraw(claim, f["reason"], self.archivist)
+        self.result.added["retraction"] += 1
+        return []
+
+    def _find_report(self, report_id: str) -> Report | None:
+        if report_id not in self.reports:
+            self.reports[report_id] = self.load_report(report_id)
+        return self.reports[report_id]
+
+    def _existing_report(self, report_id: str) -> Report:
+        report = self._find_report(report_id)
+        if report is not None:
+            return report
+        if report_id in self.failed_reports:
+            raise Rejected("report", f"report '{report_id}' was not filed because of the "
+                                     "problems above; fix those first")
+        known = [*self.known_report_ids(), *(k for k, v in self.reports.items() if v)]
+        raise Rejected("report", f"unknown report '{report_id}'{did_you_mean(report_id, known)}; "
+                                 "file the report before correcting or retracting it")
+
+
+def derived_id(content: dict[str, Any], published_day: str) -> str:
+    """An id from the content itself, so importing the same report twice files it once."""
+    digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    slug = re.sub(r"[^a-z0-9]+", "-", content["source"].lower()).strip("-")[:40] or "report"
+    return f"{slug}-{published_day}-{digest[:10]}"
+
+
+def _coordinate(value: float | int | None) -> str | None:
+    """Coordinates are stored as decimal text: stored events hold no floats."""
+    return None if value is None else str(value)

@@ -1,0 +1,53 @@
+"""Keeping the read model up to date with the log, exactly once per event.
+
+The archive's commands catch the read model up synchronously after they
+append, and every query catches up before it reads, so a crash between the
+two is repaired by the next command. Batches are written with their tracking
+position in one transaction; a batch another process projected first is
+detected by the tracking position and simply re-read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import OperationalError, Tracking
+from eventsourcing.projection import Projection
+
+from warlog.readmodel.persistence import ReadModel, StaleTracking
+
+BATCH = 2000
+RETRIES = 50
+
+
+class StateProjection(Projection[ReadModel]):
+    """Projects report, correction, retraction and registry events into the read model."""
+
+    name = "warlog"
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.project([(tracking.notification_id, domain_event)], tracking)
+
+    def process_batch(self, events: Sequence[tuple[int, Any]], application_name: str) -> None:
+        self.view.project(events, Tracking(application_name, events[-1][0]))
+
+
+def catch_up(app: Any, projection: StateProjection) -> int:
+    """Project every event after the read model's tracking position; returns how many."""
+    done = 0
+    failures = 0
+    while True:
+        position = projection.view.max_tracking_id(app.name) or 0
+        notifications = app.recorder.select_notifications(start=position + 1, limit=BATCH)
+        if not notifications:
+            return done
+        events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+        try:
+            projection.process_batch(events, app.name)
+        except (StaleTracking, OperationalError):
+            failures += 1
+            if failures > RETRIES:
+                raise
+            continue
+        done += len(events)

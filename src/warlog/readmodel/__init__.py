@@ -1,0 +1,1 @@
+"""Read models of the archive: one interface, one module per backend."""

@@ -1,0 +1,172 @@
+"""The resolution rule: who controls a place, from the claims about it.
+
+This module is the only place the rule lives. It is a pure function over
+already-filtered claims (the caller decides which claims are effective at a
+record time and pass the grade filters), so the read model and the tests'
+from-scratch fold of the log cannot disagree about what the rule says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
+
+STATUSES = ("controlled", "contested", "besieged", "withdrawn")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRef:
+    """Names one claim: the report it belongs to and its number in it."""
+
+    report: str
+    claim: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"report": self.report, "claim": self.claim}
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claim as the rule sees it: who, what, and on which valid date."""
+
+    ref: ClaimRef
+    actor: str
+    status: str
+    date: str  # ISO YYYY-MM-DD; ISO dates sort as text
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The state of a place after the claims of one valid date were applied.
+
+    `since` is the first date of the run of steps whose visible state
+    (status, controller, candidates, contested_by) is the same as this one.
+    """
+
+    date: str
+    status: str
+    controller: str | None
+    contested_by: tuple[str, ...]
+    candidates: tuple[str, ...]
+    since: str
+    claims: tuple[ClaimRef, ...]
+
+    @property
+    def visible(self) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
+        return (self.status, self.controller, self.contested_by, self.candidates)
+
+
+class _Walk:
+    """The mutable state of the walk over dates, with the claims behind each part."""
+
+    def __init__(self) -> None:
+        self.controller: str | None = None
+        self.controller_claims: list[ClaimRef] = []
+        self.candidates: dict[str, list[ClaimRef]] = {}
+        self.pressure: dict[str, str] = {}
+        self.pressure_claims: dict[str, list[ClaimRef]] = {}
+        self.withdrawal_claims: list[ClaimRef] = []
+
+    def apply(self, claims: list[Claim]) -> None:
+        controlled = [c for c in claims if c.status == "controlled"]
+        self._take_control(controlled)
+        for claim in claims:
+            if claim.status == "withdrawn":
+                self._withdraw(claim, control_claimed=bool(controlled))
+        for claim in claims:
+            if claim.status in ("contested", "besieged"):
+                self._press(claim)
+
+    def _take_control(self, controlled: list[Claim]) -> None:
+        actors = {c.actor for c in controlled}
+        if not actors:
+            return
+        self.pressure.clear()
+        self.pressure_claims.clear()
+        self.withdrawal_claims = []
+        if len(actors) > 1:
+            self.controller = None
+            self.controller_claims = []
+            self.candidates = {}
+            for c in controlled:
+                self.candidates.setdefault(c.actor, []).append(c.ref)
+            return
+        (actor,) = actors
+        refs = [c.ref for c in controlled]
+        if self.controller == actor and not self.candidates:
+            self.controller_claims.extend(refs)
+        else:
+            self.controller_claims = refs
+        self.controller = actor
+        self.candidates = {}
+
+    def _withdraw(self, claim: Claim, *, control_claimed: bool) -> None:
+        if not control_claimed and claim.actor == self.controller:
+            self.controller = None
+            self.controller_claims = []
+            self.withdrawal_claims.append(claim.ref)
+        self.pressure.pop(claim.actor, None)
+        self.pressure_claims.pop(claim.actor, None)
+
+    def _press(self, claim: Claim) -> None:
+        if claim.actor == self.controller or claim.actor in self.candidates:
+            return
+        previous = self.pressure.get(claim.actor)
+        self.pressure[claim.actor] = (
+            "contested" if "contested" in (previous, claim.status) else "besieged"
+        )
+        self.pressure_claims.setdefault(claim.actor, []).append(claim.ref)
+
+    def status(self) -> str:
+        if self.candidates:
+            return "disputed"
+        if "contested" in self.pressure.values():
+            return "contested"
+        if self.pressure:
+            return "besieged"
+        if self.controller is not None:
+            return "controlled"
+        return "unknown"
+
+    def supporting_claims(self) -> tuple[ClaimRef, ...]:
+        refs = list(self.controller_claims)
+        for actor in sorted(self.candidates):
+            refs.extend(self.candidates[actor])
+        for actor in sorted(self.pressure_claims):
+            refs.extend(self.pressure_claims[actor])
+        refs.extend(self.withdrawal_claims)
+        return tuple(refs)
+
+
+def steps(claims: Iterable[Claim]) -> Iterator[Step]:
+    """Walk the claims' valid dates in ascending order, yielding the state after each.
+
+    Claims on the same date are applied in the order given (rule 2 a, b, c);
+    callers pass them in log order so the result is deterministic.
+    """
+    walk = _Walk()
+    since = ""
+    previous: Step | None = None
+    for date, group in groupby(sorted(claims, key=attrgetter("date")), key=attrgetter("date")):
+        walk.apply(list(group))
+        status = walk.status()
+        visible = (
+            status,
+            walk.controller,
+            tuple(sorted(walk.pressure)),
+            tuple(sorted(walk.candidates)),
+        )
+        if previous is None or previous.visible != visible:
+            since = date
+        previous = Step(date, *visible, since=since, claims=walk.supporting_claims())
+        yield previous
+
+
+def state_on(claims: Iterable[Claim], day: str) -> Step | None:
+    """The state of a place on a valid date, or None when no claim is dated on or before it."""
+    last: Step | None = None
+    for step in steps(c for c in claims if c.date <= day):
+        last = step
+    return last
