@@ -322,11 +322,14 @@ def test_corrupted_consistency_rejected(
 # Upstream's hand-written edge cases (cmd/proofgen staticInclusionProbes and
 # singleEntryInclusionProbes), with its expectations.
 DATA_HASH = leaf_hash(b"data")
-INCLUSION_EDGES = [
+Edge = tuple[int, int, bytes, bytes, list[bytes], bool]
+MISMATCHED: list[Edge] = [
     (index, size, leaf, top, [], False)
     for index, size in [(0, 0), (0, 1), (1, 0), (2, 1)]
     for leaf, top in [(SOME_HASH, b""), (b"", EMPTY_ROOT), (SOME_HASH, EMPTY_ROOT)]
-] + [
+]
+INCLUSION_EDGES: list[Edge] = [
+    *MISMATCHED,
     (0, 1, DATA_HASH, DATA_HASH, [], True),  # one leaf: root is the leaf hash
     (0, 1, b"", DATA_HASH, [], False),
     (0, 1, DATA_HASH, b"", [], False),
@@ -347,7 +350,7 @@ def test_inclusion_edge_cases(
 # marked: upstream accepts "sizes equal (one), proof empty" with 12-byte
 # placeholder roots, while warlog rejects any root that is not 32 bytes.
 CARE1, CARE2 = b"don't care 1", b"don't care 2"
-CONSISTENCY_EDGES = [
+CONSISTENCY_EDGES: list[Edge] = [
     (0, 0, CARE1, CARE2, [], False),
     (1, 1, CARE1, CARE2, [], False),
     (0, 0, CARE1, CARE1, [], False),

@@ -185,7 +185,7 @@ class Archive(Application[UUID]):
             step = state_on((r.as_claim() for r in group), day)
             if step is not None:
                 states.append(PlaceState.from_step(name, step))
-        return State(day, known, tuple(states))
+        return State(day, known, tuple(sorted(states, key=lambda s: s.place)))
 
     def timeline(
         self,

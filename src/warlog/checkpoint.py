@@ -1,4 +1,4 @@
-"""Signed checkpoints: the log's dated, signed word on its own size and root.
+"""Signed checkpoints: the log's signed word on its own size and root.
 
 A checkpoint says "my first N events hash to this root", signed with the
 log's Ed25519 key. Readers keep the last one they trusted and demand a
@@ -52,7 +52,7 @@ def _valid_key_name(key_name: str) -> bool:
 
 def _check_key_name(key_name: str) -> None:
     if not _valid_key_name(key_name):
-        raise CheckpointError(f"key name {key_name!r} is empty or has a space, '+' or control")
+        raise CheckpointError(f"key name {key_name!r} is empty or has a space, '+' or control code")
 
 
 def _b64(data: bytes) -> str:
@@ -103,7 +103,9 @@ def _parse_body(text: str) -> Checkpoint:
         raise CheckpointError(f"checkpoint size line {size!r} is not a decimal tree size")
     root_bytes = _unb64(root)
     if root_bytes is None or len(root_bytes) != ROOT_SIZE:
-        raise CheckpointError(f"checkpoint root line {root!r} is not a base64 {ROOT_SIZE}-byte hash")
+        raise CheckpointError(
+            f"checkpoint root line {root!r} is not a base64 {ROOT_SIZE}-byte hash"
+        )
     return Checkpoint(origin, int(size), root_bytes)
 
 
@@ -130,6 +132,8 @@ def private_key_to_pem(key: Ed25519PrivateKey) -> bytes:
 
 
 def load_private_key(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
+    """Read a key written by ``private_key_to_pem``; any other kind of key is refused
+    here rather than failing later at signing time."""
     with open(path, "rb") as f:
         data = f.read()
     try:

@@ -32,6 +32,7 @@ decode, this class decodes to the same value.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, Final
 
 import orjson
@@ -42,18 +43,14 @@ __all__ = ["OrjsonTranscoder"]
 _NoneType: Final = type(None)
 
 # Types that orjson writes byte-for-byte as json does, so need no Python attention.
-# ``int`` is here for speed: orjson rejects the rare integer beyond 64 bits, and
-# that rejection sends the value through ``_repair``.
+# ``int`` is here for speed: orjson refuses the rare integer beyond 64 bits, and
+# that refusal sends the value to json.
 _PLAIN: Final[frozenset[type]] = frozenset({str, int, bool, _NoneType})
 
 # orjson parses integer literals outside [-2**63, 2**64) as floats, losing digits.
 # A float outside this range might be such an integer, so the json module rereads it.
 _EXACT_FLOAT_LOW: Final = -(2.0**63)
 _EXACT_FLOAT_HIGH: Final = 2.0**64
-
-_NAN: Final = orjson.Fragment(b"NaN")
-_POS_INF: Final = orjson.Fragment(b"Infinity")
-_NEG_INF: Final = orjson.Fragment(b"-Infinity")
 
 
 class _InexactNumberError(Exception):
@@ -88,9 +85,11 @@ class OrjsonTranscoder(JSONTranscoder):
         try:
             return orjson.dumps(prepared)
         except orjson.JSONEncodeError:
-            # Non-str keys or integers beyond 64 bits; both are rare, so they are
-            # fixed in a second pass rather than checked for on every value.
-            return orjson.dumps(_repair(prepared))
+            # orjson refuses non-str keys, integers beyond 64 bits, nesting deeper
+            # than 254 and non-finite floats (as marked by _prepare_float); json
+            # writes them all, so the prepared value, now free of anything needing
+            # a transcoding, goes to the library's own encoder.
+            return super().encode(prepared)
 
     def decode(self, data: bytes) -> Any:
         """Return the value encoded in ``data``, reviving registered transcodings."""
@@ -113,40 +112,46 @@ class OrjsonTranscoder(JSONTranscoder):
         if t in _PLAIN:
             return obj
         if t is dict:
-            return self._prepare_dict(obj)
+            if _PLAIN.issuperset(map(type, obj.values())):
+                return obj
+            return self._prepare_children(obj, obj.items())
         if t is list:
-            return self._prepare_list(obj)
+            if _PLAIN.issuperset(map(type, obj)):
+                return obj
+            return self._prepare_children(obj, enumerate(obj))
         if t is float:
             return _prepare_float(obj)
         return self._prepare_other(obj)
 
-    def _prepare_dict(self, d: dict[Any, Any]) -> dict[Any, Any]:
-        if _PLAIN.issuperset(map(type, d.values())):
-            return d
-        copy: dict[Any, Any] | None = None
-        for key, value in d.items():
-            if type(value) in _PLAIN:
-                continue
-            prepared = self._prepare(value)
-            if prepared is not value:
-                if copy is None:
-                    copy = d.copy()
-                copy[key] = prepared
-        return d if copy is None else copy
+    def _prepare_children(self, container: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
+        """Prepare the values of a dict or list, copying it only if one changes.
 
-    def _prepare_list(self, items: list[Any]) -> list[Any]:
-        if _PLAIN.issuperset(map(type, items)):
-            return items
-        copy: list[Any] | None = None
-        for i, value in enumerate(items):
-            if type(value) in _PLAIN:
+        This repeats the dispatch of ``_prepare`` inline, because for the archive's
+        typical event (a list of small dicts of strings) a call per element is most
+        of the cost of the walk.
+        """
+        copy: Any = None
+        for key, value in pairs:
+            t = type(value)
+            if t in _PLAIN:
                 continue
-            prepared = self._prepare(value)
+            if t is dict:
+                if _PLAIN.issuperset(map(type, value.values())):
+                    continue
+                prepared = self._prepare_children(value, value.items())
+            elif t is list:
+                if _PLAIN.issuperset(map(type, value)):
+                    continue
+                prepared = self._prepare_children(value, enumerate(value))
+            elif t is float:
+                prepared = _prepare_float(value)
+            else:
+                prepared = self._prepare_other(value)
             if prepared is not value:
                 if copy is None:
-                    copy = items.copy()
-                copy[i] = prepared
-        return items if copy is None else copy
+                    copy = container.copy()
+                copy[key] = prepared
+        return container if copy is None else copy
 
     def _prepare_other(self, obj: Any) -> Any:
         """Transcode ``obj``, or reduce a built-in subclass as :mod:`json` would."""
@@ -167,9 +172,9 @@ class OrjsonTranscoder(JSONTranscoder):
         if isinstance(obj, float):
             return _prepare_float(float.__float__(obj))
         if isinstance(obj, list | tuple):
-            return self._prepare_list(list(obj))
+            return self._prepare(list(obj))
         if isinstance(obj, dict):
-            return self._prepare_dict(dict(obj))
+            return self._prepare(dict(obj))
         msg = (
             f"Object of type {type(obj)} is not "
             "serializable. Please define and register "
@@ -180,103 +185,72 @@ class OrjsonTranscoder(JSONTranscoder):
     # Decoding.
 
     def _revive(self, obj: Any) -> Any:
-        """Replace tagged objects in freshly parsed ``obj``, innermost first, in place."""
+        """Replace tagged objects in freshly parsed ``obj``, innermost first."""
         t = type(obj)
         if t is dict:
-            return self._revive_dict(obj)
-        if t is list:
-            self._revive_list(obj)
+            if not _PLAIN.issuperset(map(type, obj.values())):
+                self._revive_children(obj, obj.items())
+            if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+                return self._revive_tagged(obj)
+        elif t is list:
+            if not _PLAIN.issuperset(map(type, obj)):
+                self._revive_children(obj, enumerate(obj))
         elif t is float:
             _check_exact(obj)
         return obj
 
-    def _revive_dict(self, d: dict[str, Any]) -> Any:
-        if not _PLAIN.issuperset(map(type, d.values())):
-            for key, value in d.items():
-                t = type(value)
-                if t is dict:
-                    # Replacing the value of an existing key does not disturb iteration.
-                    d[key] = self._revive_dict(value)
-                elif t is list:
-                    self._revive_list(value)
-                elif t is float:
-                    _check_exact(value)
-        if len(d) == 2 and "_type_" in d and "_data_" in d:
-            name = d["_type_"]
-            try:
-                transcoding = self.names[name]
-            except KeyError:
-                msg = (
-                    f"Data serialized with name '{name}' is not "
-                    "deserializable. Please register a "
-                    "custom transcoding for this type."
-                )
-                raise TranscodingNotRegisteredError(msg) from None
-            return transcoding.decode(d["_data_"])
-        return d
+    def _revive_children(self, container: Any, pairs: Iterable[tuple[Any, Any]]) -> None:
+        """Revive the values of a parsed dict or list in place (it is ours to change).
 
-    def _revive_list(self, items: list[Any]) -> None:
-        if _PLAIN.issuperset(map(type, items)):
-            return
-        for i, value in enumerate(items):
+        Like ``_prepare_children``, this repeats ``_revive`` inline to save a call
+        per element. Assigning to an existing key or index does not disturb the
+        iteration over ``pairs``.
+        """
+        for key, value in pairs:
             t = type(value)
             if t is dict:
-                items[i] = self._revive_dict(value)
+                if not _PLAIN.issuperset(map(type, value.values())):
+                    self._revive_children(value, value.items())
+                if len(value) == 2 and "_type_" in value and "_data_" in value:
+                    container[key] = self._revive_tagged(value)
             elif t is list:
-                self._revive_list(value)
+                if not _PLAIN.issuperset(map(type, value)):
+                    self._revive_children(value, enumerate(value))
             elif t is float:
                 _check_exact(value)
 
+    def _revive_tagged(self, d: dict[str, Any]) -> Any:
+        """Decode a ``{"_type_": ..., "_data_": ...}`` object, as ``JSONTranscoder`` does."""
+        name = d["_type_"]
+        try:
+            transcoding = self.names[name]
+        except KeyError:
+            msg = (
+                f"Data serialized with name '{name}' is not "
+                "deserializable. Please register a "
+                "custom transcoding for this type."
+            )
+            raise TranscodingNotRegisteredError(msg) from None
+        return transcoding.decode(d["_data_"])
 
-def _prepare_float(value: float) -> float | orjson.Fragment:
-    """Keep non-finite floats as json writes them; orjson would write ``null``."""
+
+class _NonFiniteFloat(float):
+    """A NaN or infinity that orjson must not be given.
+
+    orjson writes these as ``null`` without complaint, where json writes ``NaN``
+    or ``Infinity``. Being a float subclass, this makes orjson refuse the value
+    instead, and json, which writes any float subclass as a float, takes over.
+    """
+
+    __slots__ = ()
+
+
+def _prepare_float(value: float) -> float:
     if math.isfinite(value):
         return value
-    if value != value:
-        return _NAN
-    return _POS_INF if value > 0 else _NEG_INF
+    return _NonFiniteFloat(value)
 
 
 def _check_exact(value: float) -> None:
     if not _EXACT_FLOAT_LOW < value < _EXACT_FLOAT_HIGH:
         raise _InexactNumberError
-
-
-def _repair(obj: Any) -> Any:
-    """Rewrite prepared data so orjson accepts it and writes what json would.
-
-    Integers beyond 64 bits become literal fragments, and keys that are not ``str``
-    become the strings json makes of them. Only called after orjson has refused
-    prepared data, so it favours plainness over speed.
-    """
-    t = type(obj)
-    if t is dict:
-        return {_json_key(key): _repair(value) for key, value in obj.items()}
-    if t is list:
-        return [_repair(value) for value in obj]
-    if t is int and not -(2**63) <= obj < 2**64:
-        return orjson.Fragment(int.__repr__(obj).encode("ascii"))
-    return obj
-
-
-def _json_key(key: Any) -> str:
-    """Convert a dict key as the json module does (same tests, same order)."""
-    if isinstance(key, str):
-        return str.__str__(key)
-    if isinstance(key, float):
-        value = float.__float__(key)
-        if math.isfinite(value):
-            return float.__repr__(value)
-        if value != value:
-            return "NaN"
-        return "Infinity" if value > 0 else "-Infinity"
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if key is None:
-        return "null"
-    if isinstance(key, int):
-        return int.__repr__(key)
-    msg = f"keys must be str, int, float, bool or None, not {type(key).__name__}"
-    raise TypeError(msg)
