@@ -200,6 +200,44 @@ def test_bytes_match_json_transcoder(value: Any) -> None:
     assert app_transcoder().encode(value) == app_transcoder(JSONTranscoder).encode(value)
 
 
+# Wider values for comparing with JSONTranscoder: any int, floats, tuples (which
+# both write as lists when no transcoding is registered for tuple), and the types
+# the application's default transcodings cover.
+event_like = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.datetimes(timezones=st.none() | st.just(UTC))
+    | st.uuids()
+    | st.decimals(allow_nan=False),
+    lambda children: (
+        st.lists(children) | st.lists(children).map(tuple) | st.dictionaries(st.text(), children)
+    ),
+    max_leaves=30,
+)
+
+
+@given(event_like)
+def test_interchangeable_with_json_transcoder(value: Any) -> None:
+    # Either transcoder must read what the other wrote, to the same value.
+    ours, library = app_transcoder(), app_transcoder(JSONTranscoder)
+    expected = library.decode(library.encode(value))
+    assert ours.decode(library.encode(value)) == expected
+    assert library.decode(ours.encode(value)) == expected
+    assert ours.decode(ours.encode(value)) == expected
+
+
+def test_deep_nesting_beyond_orjson_limits() -> None:
+    value: list[Any] = []
+    for _ in range(400):
+        value = [value]
+    data = app_transcoder().encode(value)
+    assert data == app_transcoder(JSONTranscoder).encode(value)
+    assert app_transcoder().decode(data) == value
+
+
 def test_application_transcodings_round_trip() -> None:
     transcoder = app_transcoder()
     state = {

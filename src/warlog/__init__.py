@@ -14,6 +14,6 @@ from warlog.store import Store
 __all__ = ["Archive", "Conflict", "InvalidInput", "NotFound", "Problem", "WarlogError", "open"]
 
 
-def open(db: str | None = None) -> Archive:  # noqa: A001 - mirrors the builtin on purpose
+def open(db: str | None = None) -> Archive:
     """Open the archive at a path or PostgreSQL URL (default: WARLOG_DB or ./warlog.db)."""
     return Archive(Store.locate(db).environment())

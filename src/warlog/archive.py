@@ -18,7 +18,16 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from warlog import clock
-from warlog.domain import ACTORS_ID, PLACES_ID, Actors, Places, Recorded, Registry, Report, report_uuid
+from warlog.domain import (
+    ACTORS_ID,
+    PLACES_ID,
+    Actors,
+    Places,
+    Recorded,
+    Registry,
+    Report,
+    report_uuid,
+)
 from warlog.errors import Conflict, InvalidInput, NotFound, Problem
 from warlog.importer import Importer, ImportResult
 from warlog.names import did_you_mean
@@ -50,7 +59,7 @@ class Archive(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         view_class = read_model_class(self.env.get("PERSISTENCE_MODULE", ""))
-        self.view: ReadModel = self.factory.tracking_recorder(view_class)  # type: ignore[arg-type]
+        self.view: ReadModel = self.factory.tracking_recorder(view_class)  # type: ignore[assignment]
         self.projection = StateProjection(self.view)
 
     def construct_transcoder(self) -> Transcoder:
@@ -59,7 +68,7 @@ class Archive(Application[UUID]):
         except ImportError:  # pragma: no cover - before the fast transcoder exists
             return super().construct_transcoder()
         transcoder = OrjsonTranscoder()
-        self.register_transcodings(transcoder)  # type: ignore[arg-type]
+        self.register_transcodings(transcoder)
         return transcoder
 
     # Commands -----------------------------------------------------------
@@ -215,7 +224,9 @@ class Archive(Application[UUID]):
         choices = [*self.places().all_names(), *self.view.report_ids()]
         raise NotFound(f"'{subject}' is neither a place nor a report{did_you_mean(subject, choices)}")
 
-    def log(self, since: str | None = None, limit: int | None = None) -> Iterator[LogEntry]:
+    def log(  # type: ignore[override]  # the library's `log` is a deprecated alias
+        self, since: str | None = None, limit: int | None = None
+    ) -> Iterator[LogEntry]:
         """The stored events themselves, in log order, from record time `since`."""
         self.catch_up()
         start = 1

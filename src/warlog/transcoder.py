@@ -3,9 +3,8 @@
 The archive stores every event's state through the application's transcoder, and
 reads it all back whenever an aggregate or a projection is rebuilt, so the cost of
 turning state into bytes and back is paid on every row, many times over. The
-library's ``JSONTranscoder`` does that with the standard :mod:`json` module, which
-calls back into Python for every datetime and UUID and parses in pure C without
-SIMD; ``orjson`` is several times faster at the byte work.
+library's ``JSONTranscoder`` uses the standard :mod:`json` module, which is several
+times slower than ``orjson`` at the byte work itself.
 
 ``orjson`` cannot simply replace :mod:`json`, though, because it disagrees with the
 contract in ways that would silently change stored data:
@@ -14,19 +13,22 @@ contract in ways that would silently change stored data:
   transcoding (``uuid_hex``, say) would never be asked, and the stored form would
   differ from what every other reader of the archive expects;
 * it writes ``NaN`` and infinities as ``null``, where :mod:`json` writes ``NaN``;
-* it refuses integers beyond 64 bits and non-``str`` dict keys on the way out, and on
-  the way in it reads integers beyond 64 bits as (rounded) floats.
+* on the way in it reads integers beyond 64 bits as (rounded) floats.
 
 So values are first *prepared* in Python: each container is checked in C
 (``frozenset.issuperset(map(type, ...))``) and walked element by element only when
 it holds something other than ``str``/``int``/``bool``/``None``, and it is copied only
 when something in it actually has to change. ``orjson`` then sees nothing but plain
-JSON types. On the way back, ``orjson`` parses, and a similar walk replaces the
+JSON types. The few plain values ``orjson`` refuses to write (non-``str`` keys,
+integers beyond 64 bits, nesting deeper than 254, and non-finite floats, which are
+marked so that it refuses them) are written by the library's own encoder instead.
+
+On the way back, ``orjson`` parses, and a similar walk replaces the
 ``{"_type_": ..., "_data_": ...}`` objects, innermost first, exactly as the
 ``object_hook`` of ``JSONTranscoder`` does. Anything ``orjson`` cannot read exactly
 (``NaN``, huge integers, lone surrogate escapes, very deep nesting) is handed to the
-library's own :mod:`json` decoding, so every byte string ``JSONTranscoder`` can
-decode, this class decodes to the same value.
+library's own decoder, so every byte string ``JSONTranscoder`` can decode, this
+class decodes to the same value.
 """
 
 from __future__ import annotations
@@ -58,15 +60,15 @@ class _InexactNumberError(Exception):
 
 
 class OrjsonTranscoder(JSONTranscoder):
-    """Encodes like ``JSONTranscoder`` and decodes what it encodes, several times faster.
+    """Encodes like ``JSONTranscoder``, decodes what it encodes, and does both faster.
 
     It subclasses ``JSONTranscoder`` rather than only ``Transcoder`` because
     ``Application.construct_transcoder()`` registers the application's transcodings
     (``UUIDAsHex``, ``DecimalAsStr``, ``DatetimeAsISO`` and any added by
     ``register_transcodings()``) only on instances of ``JSONTranscoder``; a transcoder
     chosen with ``TRANSCODER_TOPIC`` that is not one would silently get none of them.
-    The inherited ``register()`` is used unchanged, and the inherited ``decode()``
-    remains the exact fallback for input orjson cannot read exactly.
+    The inherited ``register()`` is used unchanged, and the inherited ``encode()`` and
+    ``decode()`` remain the exact fallbacks for what orjson cannot handle exactly.
 
     Output is the same as ``JSONTranscoder``'s for the same registrations (floats
     may be spelled differently, e.g. ``1e16`` for ``1e+16``, with the same value),

@@ -53,8 +53,9 @@ def correct(
     """Correct fields of one claim (place, actor, status, date, credibility, …)."""
     changes = parse_assignments(set_ or [])
     who = archivist_name(archivist)
-    write(db, lambda a: a.correct(report, claim, changes, reason, who))
-    typer.echo(f"corrected claim {claim} of {report}")
+    result = write(db, lambda a: a.correct(report, claim, changes, reason, who))
+    typer.echo(f"corrected claim {claim} of {report}" if result.added
+               else "the same correction is already recorded; nothing changed")
 
 
 @app.command()
@@ -67,8 +68,10 @@ def retract(
 ) -> None:
     """Retract one claim of a report, or the whole report."""
     who = archivist_name(archivist)
-    write(db, lambda a: a.retract(report, claim, reason, who))
-    typer.echo(f"retracted {'claim ' + str(claim) + ' of ' if claim else 'report '}{report}")
+    result = write(db, lambda a: a.retract(report, claim, reason, who))
+    what = f"claim {claim} of {report}" if claim else f"report {report}"
+    typer.echo(f"retracted {what}" if result.added
+               else f"{what} is already retracted for that reason; nothing changed")
 
 
 @report_app.command("add")

@@ -7,7 +7,7 @@ import getpass
 import sqlite3
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 from uuid import uuid4
 
 import typer
@@ -65,7 +65,7 @@ def user_errors(command: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str) -> NoReturn:
     for line in message.splitlines() or ["error"]:
         typer.echo(f"error: {line}" if not _located(line) else line, err=True)
     raise typer.Exit(code=1)

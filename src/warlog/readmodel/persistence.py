@@ -23,7 +23,6 @@ import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from warlog import clock
-from warlog.domain import Actors, Places, Report
 from warlog.resolution import Claim, ClaimRef
 from warlog.results import Change
 
@@ -140,29 +139,30 @@ class ReadModel(TrackingRecorder, ABC):
         at = clock.format_time(e.timestamp)
         c.execute(self._sql("INSERT INTO warlog_log VALUES (?,?,?)"),
                   (position, at, getattr(e, "archivist", "")))
-        if isinstance(e, Report.Filed):
+        kind = type(e).__qualname__
+        if kind == "Report.Filed":
             self._file(c, position, at, e)
-        elif isinstance(e, Report.ClaimCorrected):
+        elif kind == "Report.ClaimCorrected":
             self._correct(c, position, at, e)
-        elif isinstance(e, Report.ClaimRetracted):
+        elif kind == "Report.ClaimRetracted":
             report = self._report_id(c, e.originator_id)
             self._close(c, position, at, report, e.claim, e.reason, e.archivist)
-        elif isinstance(e, Report.Retracted):
+        elif kind == "Report.Retracted":
             report = self._report_id(c, e.originator_id)
             self._close(c, position, at, report, None, e.reason, e.archivist)
             c.execute(
                 self._sql("UPDATE warlog_reports SET retracted_at=? WHERE report=?"), (at, report)
             )
-        elif isinstance(e, Places.Registered | Places.AliasesAdded):
-            kind = "registered" if isinstance(e, Places.Registered) else "aliases added"
-            self._history(c, position, at, e.archivist, kind, None, None, e.name, None,
+        elif kind in ("Places.Registered", "Places.AliasesAdded"):
+            what = "registered" if kind.endswith("Registered") else "aliases added"
+            self._history(c, position, at, e.archivist, what, None, None, e.name, None,
                           None, {"aliases": e.aliases})
-        elif isinstance(e, Actors.Registered | Actors.AliasesAdded):
-            kind = "registered" if isinstance(e, Actors.Registered) else "aliases added"
-            self._history(c, position, at, e.archivist, kind, None, None, None, None,
+        elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
+            what = "registered" if kind.endswith("Registered") else "aliases added"
+            self._history(c, position, at, e.archivist, what, None, None, None, None,
                           None, {"actor": e.name, "aliases": e.aliases})
 
-    def _file(self, c: Cursor, position: int, at: str, e: Report.Filed) -> None:
+    def _file(self, c: Cursor, position: int, at: str, e: Any) -> None:
         c.execute(
             self._sql("INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
             (e.originator_id.hex, e.report_id, e.source, e.published, e.reliability,
@@ -173,7 +173,7 @@ class ReadModel(TrackingRecorder, ABC):
             self._history(c, position, at, e.archivist, "reported", e.report_id, number,
                           claim["place"], None, None, claim)
 
-    def _correct(self, c: Cursor, position: int, at: str, e: Report.ClaimCorrected) -> None:
+    def _correct(self, c: Cursor, position: int, at: str, e: Any) -> None:
         report = self._report_id(c, e.originator_id)
         current = self._current_version(c, report, e.claim)
         reliability = current.pop("reliability")
@@ -302,8 +302,10 @@ class ReadModel(TrackingRecorder, ABC):
             c.execute(self._sql(statement), params)
             rows = [tuple(r) for r in c.fetchall()]
         return [
-            Change(*r[:8], None if r[8] is None else orjson.loads(r[8]),
-                       None if r[9] is None else orjson.loads(r[9]))
+            Change(position=r[0], recorded_at=r[1], archivist=r[2], kind=r[3], report=r[4],
+                   claim=r[5], place=r[6], reason=r[7],
+                   before=None if r[8] is None else orjson.loads(r[8]),
+                   after=None if r[9] is None else orjson.loads(r[9]))
             for r in rows
         ]
 

@@ -1,0 +1,154 @@
+"""The archive's promises, checked on random stories of reports, corrections and retractions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import warlog
+from locations import fresh
+from model import folded_state
+from story import DATES, GRADES, REGISTRIES, correction, report
+from warlog import clock
+from warlog.archive import Archive
+from warlog.errors import InvalidInput
+from warlog.records import check
+
+SETTINGS = settings(max_examples=20, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@contextmanager
+def new_archive(db: str) -> Iterator[Archive]:
+    with fresh(db) as location:
+        archive = warlog.open(location)
+        try:
+            archive.start("tester", bare=True)
+            archive.import_records([r for rec in REGISTRIES for r in check(rec, "registry")],
+                                   "tester")
+            yield archive
+        finally:
+            archive.close()
+
+
+@dataclass
+class Story:
+    """What the test knows about what it appended, to draw valid corrections and retractions."""
+
+    claims: dict[str, int] = field(default_factory=dict)
+    retracted: set[tuple[str, int]] = field(default_factory=set)
+    known_at: list[str] = field(default_factory=list)
+    counter: int = 0
+
+    def live(self) -> list[tuple[str, int]]:
+        return [(r, n) for r, count in self.claims.items() for n in range(1, count + 1)
+                if (r, n) not in self.retracted and (r, 0) not in self.retracted]
+
+
+def append_something(data: st.DataObject, archive: Archive, story: Story) -> None:
+    """Draw one import of a few records and append it (or see it refused, writing nothing)."""
+    records: list[dict[str, Any]] = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        live = story.live()
+        kind = data.draw(st.sampled_from(["report", "correction", "retraction"] if live
+                                         else ["report"]))
+        if kind == "report":
+            story.counter += 1
+            records.append(data.draw(report(story.counter)))
+        elif kind == "correction":
+            report_id, number = data.draw(st.sampled_from(live))
+            records.append(data.draw(correction(report_id, number)))
+        else:
+            report_id, number = data.draw(st.sampled_from(live))
+            whole = data.draw(st.booleans())
+            records.append({"type": "retraction", "report": report_id, "reason": "withdrawn",
+                            **({} if whole else {"claim": number})})
+    try:
+        archive.import_records([r for rec in records for r in check(rec, "-")], "tester")
+    except InvalidInput:
+        return  # e.g. a correction that changes nothing: refused whole, nothing written
+    for report_id in archive.view.report_ids():
+        filed = archive._report(report_id)
+        assert filed is not None
+        story.claims[report_id] = len(filed.claims)
+        story.retracted |= {(report_id, n) for n in filed.retracted_claims}
+        if filed.retraction is not None:
+            story.retracted.add((report_id, 0))
+    story.known_at.append(clock.format_time(clock.now()))
+
+
+def state_answer(archive: Archive, day: str, known_at: str, **filters: Any) -> dict[str, Any]:
+    result = archive.state(at=day, known_at=known_at, **filters).to_dict()
+    return {p.pop("place"): {**p, "claims": sorted((c["report"], c["claim"]) for c in p["claims"])}
+            for p in result["places"]}
+
+
+def stored_events(archive: Archive) -> list[tuple[int, str, bytes]]:
+    return [(n.id, n.topic, n.state)
+            for n in archive.recorder.select_notifications(start=1, limit=10**9)]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_read_model_state_equals_a_fold_of_the_raw_log(db: str, data: st.DataObject) -> None:
+    with new_archive(db) as archive:
+        story = Story()
+        for _ in range(data.draw(st.integers(1, 5))):
+            append_something(data, archive, story)
+        for known_at in [*story.known_at[-3:], clock.format_time(clock.now())]:
+            day = data.draw(st.sampled_from(DATES))
+            filters = {"min_reliability": data.draw(st.sampled_from(GRADES)),
+                       "min_credibility": data.draw(st.integers(1, 6))}
+            assert state_answer(archive, day, known_at, **filters) == \
+                folded_state(archive, day, known_at, **filters)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_appending_never_changes_an_earlier_event(db: str, data: st.DataObject) -> None:
+    with new_archive(db) as archive:
+        story = Story()
+        before = stored_events(archive)
+        for _ in range(data.draw(st.integers(1, 5))):
+            append_something(data, archive, story)
+            after = stored_events(archive)
+            assert after[: len(before)] == before
+            assert [p for p, _, _ in after] == sorted({p for p, _, _ in after})
+            before = after
+
+
+@SETTINGS
+@given(data=st.data())
+def test_what_was_known_at_a_time_never_changes_afterwards(db: str, data: st.DataObject) -> None:
+    with new_archive(db) as archive:
+        story = Story()
+        answers: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+        for _ in range(data.draw(st.integers(2, 5))):
+            append_something(data, archive, story)
+            if story.known_at:
+                day = data.draw(st.sampled_from(DATES))
+                known_at = story.known_at[-1]
+                timeline = archive.timeline("Homs", known_at=known_at).to_dict()
+                answers.append((day, known_at, state_answer(archive, day, known_at), timeline))
+        for day, known_at, state, timeline in answers:
+            assert state_answer(archive, day, known_at) == state
+            assert archive.timeline("Homs", known_at=known_at).to_dict() == timeline
+
+
+@SETTINGS
+@given(data=st.data())
+def test_importing_the_same_file_twice_appends_nothing(db: str, data: st.DataObject) -> None:
+    with new_archive(db) as archive:
+        lines = [orjson.dumps(data.draw(report(n))) for n in range(data.draw(st.integers(1, 4)))]
+        lines += [orjson.dumps(r) for r in REGISTRIES]
+        archive.import_file(lines, "file.jsonl", "tester")
+        count = len(stored_events(archive))
+        again = archive.import_file(lines, "file.jsonl", "tester")
+        assert not again.added
+        assert len(stored_events(archive)) == count
