@@ -72,6 +72,9 @@ class Importer:
                 self.add(item)
 
     def add(self, record: Record) -> None:
+        if not record.valid:
+            self.problems.extend(Problem(record.where, f, m) for f, m in self._names_only(record))
+            return
         handler = {
             "place": self._place,
             "actor": self._actor,
@@ -84,6 +87,24 @@ class Importer:
         except Rejected as rejected:
             problems = [(rejected.field, rejected.message)]
         self.problems.extend(Problem(record.where, f, m) for f, m in problems)
+
+    def _names_only(self, record: Record) -> list[tuple[str, str]]:
+        """Unknown names in a record the schema already refused, so one pass reports all."""
+        named: list[tuple[str, Any]] = []
+        if record.type == "report" and isinstance(record.fields.get("claims"), list):
+            for number, raw in enumerate(record.fields["claims"]):
+                if isinstance(raw, dict):
+                    named += [(f"claims[{number}].{k}", raw.get(k)) for k in ("place", "actor")]
+        elif record.type == "correction" and isinstance(record.fields.get("set"), dict):
+            named += [(f"set.{k}", record.fields["set"].get(k)) for k in ("place", "actor")]
+        problems = []
+        for path, value in named:
+            if isinstance(value, str) and value.strip():
+                try:
+                    self._field_value(path.rsplit(".", 1)[1], value)
+                except Rejected as rejected:
+                    problems.append((path, rejected.message))
+        return problems
 
     # Registries ---------------------------------------------------------
 
@@ -195,7 +216,6 @@ class Importer:
     # Corrections and retractions ---------------------------------------
 
     def _correction(self, f: dict[str, Any]) -> list[tuple[str, str]]:
-        report = self._existing_report(f["report"])
         changes: ClaimValues = {}
         problems: list[tuple[str, str]] = []
         for name, value in f["set"].items():
@@ -203,6 +223,10 @@ class Importer:
                 changes[name] = None if value is None else self._field_value(name, value)
             except Rejected as rejected:
                 problems.append((f"set.{name}", rejected.message))
+        try:
+            report = self._existing_report(f["report"])
+        except Rejected as rejected:
+            return [*problems, (rejected.field, rejected.message)]
         if problems:
             return problems
         if report.has_correction(f["claim"], changes, f["reason"]):

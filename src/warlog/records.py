@@ -31,6 +31,7 @@ class Record:
     where: str
     type: str
     fields: dict[str, Any]
+    valid: bool = True  # False: the schema found problems; only names are worth checking
 
 
 @cache
@@ -77,6 +78,7 @@ def check(value: Any, where: str) -> Iterator[Record | Problem]:
     if errors:
         for error in errors:
             yield Problem(where, field_path(error), explain(error))
+        yield Record(where, record_type, value, valid=False)
         return
     yield Record(where, record_type, value)
 

@@ -55,10 +55,12 @@ def timeline(result: Timeline) -> None:
 
 def history(subject: str, changes: Sequence[Change]) -> None:
     def change(c: Change) -> str:
-        if c.before is None:
-            return "" if c.after is None else ", ".join(f"{k}={v}" for k, v in c.after.items())
         after = c.after or {}
-        return ", ".join(f"{k}: {c.before.get(k)} → {after.get(k)}" for k in after)
+        if c.before is not None:
+            return ", ".join(f"{k}: {c.before.get(k)} → {after.get(k)}" for k in after)
+        if c.kind == "reported":
+            return f"{after['actor']} {after['status']} {after['place']} on {after['date']}"
+        return ", ".join(f"{k}={v}" for k, v in after.items())
 
     table(
         f"History of {subject}",
