@@ -1,0 +1,121 @@
+"""The read model in the archive's PostgreSQL schema, beside the log.
+
+The shared SQL in `persistence` names bare `warlog_*` tables with `?`
+placeholders; here every table name is qualified with the schema the
+datastore was configured with, so several archives can share one database
+without seeing each other, and placeholders become psycopg's `%s`.
+
+Text columns use the "C" collation: SQLite compares text bytewise, and the
+read model's ordering (places, report ids) must not depend on the locale a
+PostgreSQL database happened to be created with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresTrackingRecorder,
+)
+from psycopg import Cursor
+from psycopg.rows import TupleRow, tuple_row
+from psycopg.sql import SQL, Composed, Identifier
+
+from warlog.readmodel.persistence import CREATE_STATEMENTS, TABLES, ReadModel
+
+_TEXT = re.compile(r"\bTEXT\b")
+
+
+def quote(identifier: str) -> str:
+    """A PostgreSQL identifier, quoted so that case and odd characters survive."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def create_schema(datastore: PostgresDatastore) -> None:
+    """Make the datastore's schema unless it is there already.
+
+    Existence is checked first because `CREATE SCHEMA IF NOT EXISTS` still
+    demands the CREATE privilege on the database, which a user of an existing
+    archive need not have. Two processes creating it at once collide on the
+    catalogue's unique index; the loser's error means the schema now exists.
+    """
+    with suppress(IntegrityError), datastore.transaction(commit=True) as c:
+        c.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s",
+                  (datastore.schema,))
+        if c.fetchone() is None:
+            c.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                Identifier(datastore.schema)))
+
+
+class PostgresArchiveRecorder(PostgresApplicationRecorder):
+    """The log's recorder, which first creates the schema named by `?schema=`.
+
+    eventsourcing creates tables but expects their schema to exist. warlog
+    creates it at the moment the library creates the archive's tables (when an
+    archive is opened with table creation on), so a new schema name behaves
+    like a new SQLite file name: the first write makes a new, empty archive.
+    """
+
+    def create_table(self) -> None:
+        create_schema(self.datastore)
+        super().create_table()
+
+
+class PostgresReadModel(PostgresTrackingRecorder, ReadModel):
+    """The read model's tables and the tracking position, in one schema and one transaction."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        tracking_table_name: str = "notification_tracking",
+        **kwargs: Any,
+    ) -> None:
+        if "%" in datastore.schema:
+            # Statements run both with and without parameters, so no escaping suits both.
+            raise ValueError(f"schema name {datastore.schema!r} must not contain '%'")
+        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
+        names = "|".join(re.escape(name) for name in (*TABLES, tracking_table_name))
+        self._names = re.compile(rf"\b({names})\b")
+        self._schema_prefix = quote(datastore.schema) + "."
+        self._ddl = [self._sql(_TEXT.sub('TEXT COLLATE "C"', s)) for s in CREATE_STATEMENTS]
+        # Composed without format(), so braces in the text are taken literally.
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in self._ddl)
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Cursor[TupleRow]]:
+        # The datastore's cursors make dict rows; the shared code indexes rows by position.
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(force_rollback=not commit),
+            conn.cursor(row_factory=tuple_row) as c,
+        ):
+            yield c
+
+    def _sql(self, statement: str) -> str:
+        # Placeholders first, so a '?' in the schema name is left alone.
+        statement = statement.replace("?", "%s")
+        return self._names.sub(lambda m: self._schema_prefix + quote(m.group(1)), statement)
+
+    @property
+    def _tracking_table(self) -> str:
+        return self.tracking_table_name
+
+    def _rowcount(self, c: Any) -> int:
+        return int(c.rowcount)
+
+    def drop(self) -> None:
+        """Empty the read model in one transaction, so no reader ever finds its tables missing."""
+        with self._transaction(commit=True) as c:
+            for table in TABLES:
+                c.execute(self._sql(f"DROP TABLE IF EXISTS {table}"))
+            c.execute(self._sql(f"DELETE FROM {self._tracking_table} WHERE application_name=?"),
+                      (self.application_name,))
+            for statement in self._ddl:
+                c.execute(statement)
