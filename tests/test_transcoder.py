@@ -8,15 +8,11 @@ either), and the transcodings an application registers by default work.
 
 from __future__ import annotations
 
-import importlib
 import math
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum, IntEnum
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
-from unittest import mock
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -31,58 +27,19 @@ from eventsourcing.persistence import (
     TranscodingNotRegisteredError,
     UUIDAsHex,
 )
+from eventsourcing.tests.persistence import (
+    CustomType1AsDict,
+    CustomType2AsDict,
+    MyInt,
+    MyList,
+    MyStr,
+    TranscoderTestCase,
+)
+from eventsourcing.tests.persistence import Mydict as MyDict
 from hypothesis import given
 from hypothesis import strategies as st
 
 from warlog.transcoder import OrjsonTranscoder
-
-
-def _import_library_test_module() -> ModuleType:
-    """Import ``eventsourcing.tests.persistence`` even without PyCryptodome.
-
-    That module imports ``eventsourcing.cipher``, which needs PyCryptodome (the
-    library's ``crypto`` extra), only for its cipher tests; the transcoder test case
-    needs no cipher. When the package is absent, a stand-in is put in
-    ``sys.modules`` just for the import, and ``patch.dict`` then removes it along
-    with every module imported under it, so nothing else in the session can pick
-    up the stand-in or the half-working ``eventsourcing.cipher``.
-    """
-    name = "eventsourcing.tests.persistence"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if not (error.name or "").startswith("Crypto"):
-            raise
-    stand_in = {
-        module: ModuleType(module)
-        for module in ("Crypto", "Crypto.Cipher", "Crypto.Cipher.AES", "Crypto.Cipher._mode_gcm")
-    }
-    stand_in["Crypto.Cipher"].AES = stand_in["Crypto.Cipher.AES"]  # type: ignore[attr-defined]
-    stand_in["Crypto.Cipher.AES"].key_size = (16, 24, 32)  # type: ignore[attr-defined]
-    stand_in["Crypto.Cipher._mode_gcm"].GcmMode = object  # type: ignore[attr-defined]
-    with mock.patch.dict(sys.modules, stand_in):
-        return importlib.import_module(name)
-
-
-if TYPE_CHECKING:
-    from eventsourcing.tests.persistence import (
-        CustomType1AsDict,
-        CustomType2AsDict,
-        MyInt,
-        MyList,
-        MyStr,
-        TranscoderTestCase,
-    )
-    from eventsourcing.tests.persistence import Mydict as MyDict
-else:
-    _library_tests = _import_library_test_module()
-    CustomType1AsDict = _library_tests.CustomType1AsDict
-    CustomType2AsDict = _library_tests.CustomType2AsDict
-    MyInt = _library_tests.MyInt
-    MyList = _library_tests.MyList
-    MyStr = _library_tests.MyStr
-    MyDict = _library_tests.Mydict
-    TranscoderTestCase = _library_tests.TranscoderTestCase
 
 # Transcodings for the types the library's test case uses. It leaves registering
 # them to each transcoder's test, since JSONTranscoder cannot use them at all.
