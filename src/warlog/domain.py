@@ -13,7 +13,6 @@ text for the same reason.
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -69,8 +68,9 @@ class Report(Recorded):
         self.url = url
         self.title = title
         self.note = note
-        self.filed_claims = copy.deepcopy(claims)
-        self.claims = copy.deepcopy(claims)
+        # Claims are flat objects: a shallow copy each keeps the event's data untouched.
+        self.filed_claims = [dict(c) for c in claims]
+        self.claims = [dict(c) for c in claims]
         self.retracted_claims: dict[int, str] = {}
         self.retraction: str | None = None
         self.corrections: list[tuple[int, ClaimValues, str]] = []
@@ -125,7 +125,7 @@ class Report(Recorded):
     def correct_claim(self, claim: int, changes: ClaimValues, reason: str, archivist: str) -> None:
         corrected = {**self.claims[claim - 1], **changes}
         self.claims[claim - 1] = {k: v for k, v in corrected.items() if v is not None}
-        self.corrections.append((claim, copy.deepcopy(changes), reason))
+        self.corrections.append((claim, dict(changes), reason))
 
     def has_retraction(self, claim: int | None, reason: str) -> bool:
         if claim is None:

@@ -17,7 +17,7 @@ from eventsourcing.projection import Projection
 
 from warlog.readmodel.persistence import ReadModel, StaleTracking
 
-BATCH = 2000
+BATCH = 20_000
 RETRIES = 50
 
 

@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -46,6 +47,12 @@ def validator(record_type: str) -> Draft202012Validator:
     return Draft202012Validator(schema(record_type))
 
 
+@cache
+def fast_validator(record_type: str) -> Any:
+    """The same schema compiled in Rust: a yes/no in microseconds for the common, valid record."""
+    return jsonschema_rs.Draft202012Validator(schema(record_type))
+
+
 def read_records(lines: Iterable[str | bytes], source: str) -> Iterator[Record | Problem]:
     """Yield each non-blank line as a Record, or one Problem per thing wrong with it."""
     for number, line in enumerate(lines, start=1):
@@ -73,6 +80,9 @@ def check(value: Any, where: str) -> Iterator[Record | Problem]:
         else:
             hint = did_you_mean(str(record_type), RECORD_TYPES)
             yield Problem(where, "type", f"unknown record type {record_type!r}{hint}; use one of {kinds}")
+        return
+    if fast_validator(record_type).is_valid(value):
+        yield Record(where, record_type, value)
         return
     errors = sorted(validator(record_type).iter_errors(value), key=lambda e: list(e.path))
     if errors:

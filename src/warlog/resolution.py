@@ -9,9 +9,10 @@ from-scratch fold of the log cannot disagree about what the rule says.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
+from typing import Any
 
 STATUSES = ("controlled", "contested", "besieged", "withdrawn")
 
@@ -52,6 +53,8 @@ class Step:
     candidates: tuple[str, ...]
     since: str
     claims: tuple[ClaimRef, ...]
+    walk: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Everything needed to continue the walk after this date (see `steps(resume=...)`)."""
 
     @property
     def visible(self) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
@@ -119,6 +122,33 @@ class _Walk:
         )
         self.pressure_claims.setdefault(claim.actor, []).append(claim.ref)
 
+    def snapshot(self) -> dict[str, Any]:
+        def refs(claims: list[ClaimRef]) -> list[list[Any]]:
+            return [[r.report, r.claim] for r in claims]
+
+        return {
+            "controller": self.controller,
+            "controller_claims": refs(self.controller_claims),
+            "candidates": {a: refs(c) for a, c in self.candidates.items()},
+            "pressure": dict(self.pressure),
+            "pressure_claims": {a: refs(c) for a, c in self.pressure_claims.items()},
+            "withdrawal_claims": refs(self.withdrawal_claims),
+        }
+
+    @classmethod
+    def restore(cls, snapshot: dict[str, Any]) -> _Walk:
+        def refs(pairs: list[list[Any]]) -> list[ClaimRef]:
+            return [ClaimRef(r, c) for r, c in pairs]
+
+        walk = cls()
+        walk.controller = snapshot["controller"]
+        walk.controller_claims = refs(snapshot["controller_claims"])
+        walk.candidates = {a: refs(c) for a, c in snapshot["candidates"].items()}
+        walk.pressure = dict(snapshot["pressure"])
+        walk.pressure_claims = {a: refs(c) for a, c in snapshot["pressure_claims"].items()}
+        walk.withdrawal_claims = refs(snapshot["withdrawal_claims"])
+        return walk
+
     def status(self) -> str:
         if self.candidates:
             return "disputed"
@@ -140,16 +170,24 @@ class _Walk:
         return tuple(refs)
 
 
-def steps(claims: Iterable[Claim]) -> Iterator[Step]:
+def _order(claim: Claim) -> tuple[str, str, int]:
+    return (claim.date, claim.ref.report, claim.ref.claim)
+
+
+def steps(
+    claims: Iterable[Claim], resume: Step | None = None, *, keep_walk: bool = False
+) -> Iterator[Step]:
     """Walk the claims' valid dates in ascending order, yielding the state after each.
 
-    Claims on the same date are applied in the order given (rule 2 a, b, c);
-    callers pass them in log order so the result is deterministic.
+    Claims of one date are taken in (report, claim) order, so the supporting
+    claims come out the same however the caller fetched them. `resume` is a
+    step produced with `keep_walk=True`: the walk continues after its date
+    with the claims dated later, as if it had never stopped.
     """
-    walk = _Walk()
-    since = ""
-    previous: Step | None = None
-    for date, group in groupby(sorted(claims, key=attrgetter("date")), key=attrgetter("date")):
+    walk = _Walk() if resume is None else _Walk.restore(resume.walk)
+    since = "" if resume is None else resume.since
+    previous: Step | None = resume
+    for date, group in groupby(sorted(claims, key=_order), key=attrgetter("date")):
         walk.apply(list(group))
         status = walk.status()
         visible = (
@@ -160,7 +198,8 @@ def steps(claims: Iterable[Claim]) -> Iterator[Step]:
         )
         if previous is None or previous.visible != visible:
             since = date
-        previous = Step(date, *visible, since=since, claims=walk.supporting_claims())
+        previous = Step(date, *visible, since=since, claims=walk.supporting_claims(),
+                        walk=walk.snapshot() if keep_walk else {})
         yield previous
 
 

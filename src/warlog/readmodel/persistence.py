@@ -22,11 +22,12 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from warlog import clock
+from warlog.readmodel.writer import Writer
 from warlog.resolution import Claim, ClaimRef
-from warlog.results import Change
+from warlog.results import Change, PlaceState
 
-TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log")
+TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
+          "warlog_steps")
 CLAIM_COLUMNS = (
     "report, claim, place, actor, status, day, credibility, reliability, "
     "attributed_to, quote, note, recorded_from, position_from, recorded_to"
@@ -110,8 +111,7 @@ class ReadModel(TrackingRecorder, ABC):
         """Write the rows of these (position, domain event) pairs and the new tracking position."""
         with self._transaction(commit=True) as c:
             self._advance_tracking(c, events[0][0], tracking.notification_id)
-            for position, domain_event in events:
-                self._project_one(c, position, domain_event)
+            Writer(c, self._sql).project(events)
 
     def _advance_tracking(self, c: Cursor, first: int, last: int) -> None:
         """Compare-and-set: only a process whose batch starts after the tracking position wins.
@@ -135,122 +135,34 @@ class ReadModel(TrackingRecorder, ABC):
         if self._rowcount(c) != 1:
             raise StaleTracking(first)
 
-    def _project_one(self, c: Cursor, position: int, e: Any) -> None:
-        at = clock.format_time(e.timestamp)
-        c.execute(self._sql("INSERT INTO warlog_log VALUES (?,?,?)"),
-                  (position, at, getattr(e, "archivist", "")))
-        kind = type(e).__qualname__
-        if kind == "Report.Filed":
-            self._file(c, position, at, e)
-        elif kind == "Report.ClaimCorrected":
-            self._correct(c, position, at, e)
-        elif kind == "Report.ClaimRetracted":
-            report = self._report_id(c, e.originator_id)
-            self._close(c, position, at, report, e.claim, e.reason, e.archivist)
-        elif kind == "Report.Retracted":
-            report = self._report_id(c, e.originator_id)
-            self._close(c, position, at, report, None, e.reason, e.archivist)
-            c.execute(
-                self._sql("UPDATE warlog_reports SET retracted_at=? WHERE report=?"), (at, report)
-            )
-        elif kind in ("Places.Registered", "Places.AliasesAdded"):
-            what = "registered" if kind.endswith("Registered") else "aliases added"
-            self._history(c, position, at, e.archivist, what, None, None, e.name, None,
-                          None, {"aliases": e.aliases})
-        elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
-            what = "registered" if kind.endswith("Registered") else "aliases added"
-            self._history(c, position, at, e.archivist, what, None, None, None, None,
-                          None, {"actor": e.name, "aliases": e.aliases})
-
-    def _file(self, c: Cursor, position: int, at: str, e: Any) -> None:
-        c.execute(
-            self._sql("INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
-            (e.originator_id.hex, e.report_id, e.source, e.published, e.reliability,
-             e.url, e.title, at, position, e.archivist, None),
-        )
-        for number, claim in enumerate(e.claims, start=1):
-            self._insert_version(c, e.report_id, number, claim, e.reliability, at, position)
-            self._history(c, position, at, e.archivist, "reported", e.report_id, number,
-                          claim["place"], None, None, claim)
-
-    def _correct(self, c: Cursor, position: int, at: str, e: Any) -> None:
-        report = self._report_id(c, e.originator_id)
-        current = self._current_version(c, report, e.claim)
-        reliability = current.pop("reliability")
-        before = {k: current.get(k) for k in e.changes}
-        after = {**current, **e.changes}
-        self._end_version(c, report, e.claim, at, position)
-        self._insert_version(c, report, e.claim, after, reliability, at, position)
-        self._history(c, position, at, e.archivist, "corrected", report, e.claim,
-                      current["place"], e.reason, before, dict(e.changes))
-        if after["place"] != current["place"]:
-            self._history(c, position, at, e.archivist, "corrected", report, e.claim,
-                          after["place"], e.reason, before, dict(e.changes))
-
-    def _close(
-        self, c: Cursor, position: int, at: str, report: str, claim: int | None, reason: str,
-        archivist: str,
-    ) -> None:
-        where = "report=? AND recorded_to IS NULL" + ("" if claim is None else " AND claim=?")
-        params: tuple[Any, ...] = (report,) if claim is None else (report, claim)
-        c.execute(self._sql(f"SELECT claim, place FROM warlog_claims WHERE {where}"), params)
-        for number, place in [tuple(row) for row in c.fetchall()]:
-            self._end_version(c, report, number, at, position)
-            self._history(c, position, at, archivist, "retracted", report, number, place,
-                          reason, None, None)
-
-    def _report_id(self, c: Cursor, originator_id: Any) -> str:
-        c.execute(self._sql("SELECT report FROM warlog_reports WHERE id=?"), (originator_id.hex,))
-        row = c.fetchone()
-        return str(row[0])
-
-    def _current_version(self, c: Cursor, report: str, claim: int) -> dict[str, Any]:
-        c.execute(
-            self._sql(
-                "SELECT place, actor, status, day, credibility, attributed_to, quote, note, "
-                "reliability FROM warlog_claims "
-                "WHERE report=? AND claim=? AND recorded_to IS NULL"
-            ),
-            (report, claim),
-        )
-        row = c.fetchone()
-        names = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote",
-                 "note", "reliability")
-        return {k: v for k, v in zip(names, tuple(row), strict=True) if v is not None}
-
-    def _insert_version(
-        self, c: Cursor, report: str, number: int, claim: dict[str, Any], reliability: str,
-        at: str, position: int,
-    ) -> None:
-        c.execute(
-            self._sql("INSERT INTO warlog_claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-            (report, number, claim["place"], claim["actor"], claim["status"], claim["date"],
-             claim["credibility"], reliability, claim.get("attributed_to"), claim.get("quote"),
-             claim.get("note"), at, position, None, None),
-        )
-
-    def _end_version(self, c: Cursor, report: str, claim: int, at: str, position: int) -> None:
-        c.execute(
-            self._sql(
-                "UPDATE warlog_claims SET recorded_to=?, position_to=? "
-                "WHERE report=? AND claim=? AND recorded_to IS NULL"
-            ),
-            (at, position, report, claim),
-        )
-
-    def _history(
-        self, c: Cursor, position: int, at: str, archivist: str, kind: str, report: str | None,
-        claim: int | None, place: str | None, reason: str | None,
-        before: dict[str, Any] | None, after: dict[str, Any] | None,
-    ) -> None:
-        c.execute(
-            self._sql("INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?)"),
-            (position, at, archivist, kind, report, claim, place, reason,
-             None if before is None else orjson.dumps(before).decode(),
-             None if after is None else orjson.dumps(after).decode()),
-        )
-
     # Reading ------------------------------------------------------------
+
+    def states(self, known_at: str, day: str, place: str | None = None) -> list[PlaceState]:
+        """Unfiltered state of every place (or one) from the bitemporal steps: one row each."""
+        # The derived table and CROSS JOIN make the planner go place by place:
+        # one index seek for the last step on or before the day, then one for its row.
+        statement = (
+            "SELECT s.place, s.day, s.status, s.controller, s.contested_by, s.candidates, "
+            "s.since, s.claims FROM (SELECT p.name AS place, (SELECT x.day FROM warlog_steps x "
+            "WHERE x.place = p.name AND x.day <= ? AND x.recorded_from <= ? "
+            "AND (x.recorded_to IS NULL OR x.recorded_to > ?) ORDER BY x.day DESC LIMIT 1) AS day "
+            "FROM warlog_places p{where}) m CROSS JOIN warlog_steps s "
+            "WHERE s.place = m.place AND s.day = m.day AND s.recorded_from <= ? "
+            "AND (s.recorded_to IS NULL OR s.recorded_to > ?)"
+        )
+        params: list[Any] = [day, known_at, known_at]
+        if place is not None:
+            params.append(place)
+        params += [known_at, known_at]
+        statement = statement.format(where="" if place is None else " WHERE p.name = ?")
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql(statement), params)
+            rows = [tuple(r) for r in c.fetchall()]
+        return [
+            PlaceState(r[0], r[2], r[3], tuple(orjson.loads(r[4])), tuple(orjson.loads(r[5])),
+                       r[6], tuple(ClaimRef(rep, n) for rep, n in orjson.loads(r[7])))
+            for r in rows
+        ]
 
     def claims(
         self,
@@ -360,4 +272,10 @@ CREATE_STATEMENTS = (
     "CREATE TABLE IF NOT EXISTS warlog_log ("
     "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, archivist TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS warlog_log_time ON warlog_log (recorded_at)",
+    "CREATE TABLE IF NOT EXISTS warlog_places (name TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS warlog_steps ("
+    "place TEXT NOT NULL, day TEXT NOT NULL, recorded_from TEXT NOT NULL, recorded_to TEXT, "
+    "status TEXT NOT NULL, controller TEXT, contested_by TEXT NOT NULL, "
+    "candidates TEXT NOT NULL, since TEXT NOT NULL, claims TEXT NOT NULL, walk TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS warlog_steps_place ON warlog_steps (place, day, recorded_from)",
 )

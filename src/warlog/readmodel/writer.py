@@ -1,0 +1,249 @@
+"""Turning a batch of events into read-model rows, inside the projection's transaction.
+
+Inserts are buffered and written with `executemany`, flushed before anything
+is read back. Events are taken one command (one record time) at a time: after
+each command, every place it touched has its steps recomputed from the
+earliest valid date it touched, resuming the walk from the step before. Steps
+that came out different are closed at that record time and the new ones
+inserted, so `warlog_steps` holds the resolved state of every place as
+bitemporal rows (valid date × record-time interval).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from itertools import groupby
+from typing import Any
+
+import orjson
+
+from warlog import clock
+from warlog.resolution import Claim, ClaimRef, Step, steps
+
+CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote",
+               "note")
+INSERT = {
+    "warlog_log": "INSERT INTO warlog_log VALUES (?,?,?)",
+    "warlog_reports": "INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_claims": "INSERT INTO warlog_claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_history": "INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "warlog_places": "INSERT INTO warlog_places VALUES (?)",
+    "warlog_steps": "INSERT INTO warlog_steps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+}
+STEP_COLUMNS = "day, status, controller, contested_by, candidates, since, claims, walk"
+STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", "))
+RESTEP_CHUNK = 400
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def step_from_row(row: Sequence[Any]) -> Step:
+    day, status, controller, contested_by, candidates, since, claims, walk = row
+    return Step(day, status, controller, tuple(orjson.loads(contested_by)),
+                tuple(orjson.loads(candidates)), since,
+                tuple(ClaimRef(r, n) for r, n in orjson.loads(claims)),
+                walk=orjson.loads(walk) if walk else {})
+
+
+class Writer:
+    """Projects events through one cursor; `sql` adapts statements to the backend."""
+
+    def __init__(self, cursor: Any, sql: Callable[[str], Any]) -> None:
+        self.c = cursor
+        self.sql = sql
+        self.pending: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+
+    # Plumbing -----------------------------------------------------------
+
+    def insert(self, table: str, row: tuple[Any, ...]) -> None:
+        self.pending[table].append(row)
+
+    def flush(self) -> None:
+        for table, rows in self.pending.items():
+            if rows:
+                self.c.executemany(self.sql(INSERT[table]), rows)
+        self.pending.clear()
+
+    def execute(self, statement: str, params: Sequence[Any]) -> Any:
+        self.flush()
+        self.c.execute(self.sql(statement), params)
+        return self.c
+
+    # Events -------------------------------------------------------------
+
+    def project(self, events: Sequence[tuple[int, Any]]) -> None:
+        for timestamp, command in groupby(events, key=lambda pair: pair[1].timestamp):
+            at = clock.format_time(timestamp)
+            touched: dict[str, str] = {}
+            for position, event in command:
+                self.insert("warlog_log", (position, at, getattr(event, "archivist", "")))
+                for place, day in self.event(position, at, event):
+                    touched[place] = min(day, touched.get(place, day))
+            self.flush()
+            self.restep(touched, at)
+        self.flush()
+
+    def event(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
+        """Write one event's rows; return the (place, valid date) pairs whose state may change."""
+        kind = type(e).__qualname__
+        if kind == "Report.Filed":
+            return self.filed(position, at, e)
+        if kind == "Report.ClaimCorrected":
+            return self.corrected(position, at, e)
+        if kind == "Report.ClaimRetracted":
+            return self.close(position, at, self.report_id(e.originator_id), e.claim, e)
+        if kind == "Report.Retracted":
+            report = self.report_id(e.originator_id)
+            self.execute("UPDATE warlog_reports SET retracted_at=? WHERE report=?", (at, report))
+            return self.close(position, at, report, None, e)
+        if kind in ("Places.Registered", "Places.AliasesAdded"):
+            if kind == "Places.Registered":
+                self.insert("warlog_places", (e.name,))
+            self.history(position, at, e.archivist, _registry_kind(kind), None, None, e.name,
+                         None, None, {"aliases": e.aliases})
+        elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
+            self.history(position, at, e.archivist, _registry_kind(kind), None, None, None,
+                         None, None, {"actor": e.name, "aliases": e.aliases})
+        return []
+
+    def filed(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
+        self.insert("warlog_reports", (e.originator_id.hex, e.report_id, e.source, e.published,
+                                       e.reliability, e.url, e.title, at, position, e.archivist,
+                                       None))
+        for number, claim in enumerate(e.claims, start=1):
+            self.version(e.report_id, number, claim, e.reliability, at, position)
+            self.history(position, at, e.archivist, "reported", e.report_id, number,
+                         claim["place"], None, None, claim)
+        return [(c["place"], c["date"]) for c in e.claims]
+
+    def corrected(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
+        report = self.report_id(e.originator_id)
+        current = self.current(report, e.claim)
+        reliability = current.pop("reliability")
+        before = {k: current.get(k) for k in e.changes}
+        after = {k: v for k, v in {**current, **e.changes}.items() if v is not None}
+        self.end_version(report, e.claim, at, position)
+        self.version(report, e.claim, after, reliability, at, position)
+        for place in dict.fromkeys((current["place"], after["place"])):
+            self.history(position, at, e.archivist, "corrected", report, e.claim, place,
+                         e.reason, before, dict(e.changes))
+        return [(current["place"], current["date"]), (after["place"], after["date"])]
+
+    def close(
+        self, position: int, at: str, report: str, claim: int | None, e: Any
+    ) -> list[tuple[str, str]]:
+        where = "report=? AND recorded_to IS NULL" + ("" if claim is None else " AND claim=?")
+        params = (report,) if claim is None else (report, claim)
+        rows = [tuple(r) for r in self.execute(
+            f"SELECT claim, place, day FROM warlog_claims WHERE {where}", params).fetchall()]
+        for number, place, _ in rows:
+            self.end_version(report, number, at, position)
+            self.history(position, at, e.archivist, "retracted", report, number, place,
+                         e.reason, None, None)
+        return [(place, day) for _, place, day in rows]
+
+    # Rows ---------------------------------------------------------------
+
+    def report_id(self, originator_id: Any) -> str:
+        row = self.execute("SELECT report FROM warlog_reports WHERE id=?",
+                           (originator_id.hex,)).fetchone()
+        return str(row[0])
+
+    def current(self, report: str, claim: int) -> dict[str, Any]:
+        row = self.execute(
+            "SELECT place, actor, status, day, credibility, attributed_to, quote, note, "
+            "reliability FROM warlog_claims WHERE report=? AND claim=? AND recorded_to IS NULL",
+            (report, claim),
+        ).fetchone()
+        names = (*CLAIM_NAMES, "reliability")
+        return {k: v for k, v in zip(names, tuple(row), strict=True) if v is not None}
+
+    def version(self, report: str, number: int, claim: dict[str, Any], reliability: str,
+                at: str, position: int) -> None:
+        self.insert("warlog_claims", (
+            report, number, claim["place"], claim["actor"], claim["status"], claim["date"],
+            claim["credibility"], reliability, claim.get("attributed_to"), claim.get("quote"),
+            claim.get("note"), at, position, None, None))
+
+    def end_version(self, report: str, claim: int, at: str, position: int) -> None:
+        self.execute("UPDATE warlog_claims SET recorded_to=?, position_to=? "
+                     "WHERE report=? AND claim=? AND recorded_to IS NULL",
+                     (at, position, report, claim))
+
+    def history(self, position: int, at: str, archivist: str, kind: str, report: str | None,
+                claim: int | None, place: str | None, reason: str | None,
+                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        self.insert("warlog_history", (
+            position, at, archivist, kind, report, claim, place, reason,
+            None if before is None else dumps(before), None if after is None else dumps(after)))
+
+    # Steps --------------------------------------------------------------
+
+    def restep(self, touched: dict[str, str], at: str) -> None:
+        """Recompute each touched place's steps from its earliest touched date on.
+
+        The walk resumes from the place's last step before that date, so a report
+        about today costs a step or two, not a replay of the place's history.
+        Places go in chunks, three queries a chunk.
+        """
+        places = sorted(touched.items())
+        for start in range(0, len(places), RESTEP_CHUNK):
+            chunk = places[start:start + RESTEP_CHUNK]
+            resume, claims, old = self.fetch_steps_and_claims(chunk)
+            for place, _ in chunk:
+                self.restep_place(place, resume.get(place), claims[place], old[place], at)
+
+    def fetch_steps_and_claims(self, chunk: list[tuple[str, str]]) -> tuple[
+            dict[str, Step], dict[str, list[Claim]], dict[str, dict[str, tuple[Any, ...]]]]:
+        values = ",".join("(?,?)" for _ in chunk)
+        params = [v for pair in chunk for v in pair]
+        touched = f"WITH t(place, day) AS (VALUES {values}) "
+        resume = {r[0]: step_from_row(tuple(r[1:])) for r in self.execute(
+            touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
+            "ON s.place = t.place AND s.recorded_to IS NULL AND s.day = ("
+            "SELECT x.day FROM warlog_steps x WHERE x.place = t.place AND x.day < t.day "
+            "AND x.recorded_to IS NULL ORDER BY x.day DESC LIMIT 1)", params).fetchall()}
+        claims: dict[str, list[Claim]] = defaultdict(list)
+        for place, r, n, actor, status, d in self.execute(
+                touched + "SELECT c.place, c.report, c.claim, c.actor, c.status, c.day FROM t "
+                "JOIN warlog_claims c ON c.place = t.place AND c.day >= t.day "
+                "AND c.recorded_to IS NULL", params).fetchall():
+            claims[place].append(Claim(ClaimRef(r, n), actor, status, d))
+        old: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
+        for row in self.execute(
+                touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
+                "ON s.place = t.place AND s.day >= t.day AND s.recorded_to IS NULL",
+                params).fetchall():
+            old[row[0]][row[1]] = tuple(row[1:])
+        return resume, claims, old
+
+    def restep_place(self, place: str, resume: Step | None, claims: list[Claim],
+                     old: dict[str, tuple[Any, ...]], at: str) -> None:
+        for step in steps(claims, resume, keep_walk=True):
+            row = step_row(step)
+            previous = old.pop(step.date, None)
+            if previous == row:
+                continue
+            if previous is not None:
+                self.end_step(place, step.date, at)
+            self.insert("warlog_steps", (place, row[0], at, None, *row[1:]))
+        for gone in old:
+            self.end_step(place, gone, at)
+
+    def end_step(self, place: str, day: str, at: str) -> None:
+        self.execute("UPDATE warlog_steps SET recorded_to=? "
+                     "WHERE place=? AND day=? AND recorded_to IS NULL", (at, place, day))
+
+
+def step_row(step: Step) -> tuple[Any, ...]:
+    """A step as stored: comparable with a row read back, column for column."""
+    return (step.date, step.status, step.controller, dumps(step.contested_by),
+            dumps(step.candidates), step.since,
+            dumps([[r.report, r.claim] for r in step.claims]), dumps(step.walk))
+
+
+def _registry_kind(kind: str) -> str:
+    return "registered" if kind.endswith("Registered") else "aliases added"
