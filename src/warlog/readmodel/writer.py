@@ -6,7 +6,7 @@ each command, every place it touched has its steps recomputed from the
 earliest valid date it touched, resuming the walk from the step before. Steps
 that came out different are closed at that record time and the new ones
 inserted, so `warlog_steps` holds the resolved state of every place as
-bitemporal rows (valid date × record-time interval).
+bitemporal rows (valid date by record-time interval).
 """
 
 from __future__ import annotations
