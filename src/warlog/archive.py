@@ -11,25 +11,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from itertools import groupby
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from warlog import clock
+from warlog.checkpoint import generate_key, public_key_bytes
 from warlog.domain import (
     ACTORS_ID,
+    KEYS_ID,
     PLACES_ID,
     Actors,
+    Keys,
     Places,
     Recorded,
     Registry,
     Report,
     report_uuid,
 )
-from warlog.errors import Conflict, InvalidInput, NotFound, Problem
+from warlog.errors import Conflict, InvalidInput, NotFound, Problem, WarlogError
 from warlog.importer import Importer, ImportResult
+from warlog.keyring import Signer, archive_key_file, archivist_key_file, read_key, write_key
 from warlog.names import did_you_mean
 from warlog.projection import StateProjection, catch_up
 from warlog.readmodel.persistence import ClaimRow, ReadModel
@@ -37,7 +43,7 @@ from warlog.records import Record, check, read_records
 from warlog.resolution import Step, state_on, steps
 from warlog.results import Change, Entry, Interval, LogEntry, PlaceState, State, Timeline
 
-R = TypeVar("R", bound=Registry)
+R = TypeVar("R", bound=Recorded)
 
 
 def read_model_class(persistence_module: str) -> type[ReadModel]:
@@ -112,6 +118,51 @@ class Archive(Application[UUID]):
         record = _present(type="retraction", report=report, claim=claim, reason=reason)
         return self.import_records(check(record, "retraction"), archivist)
 
+    # Keys ---------------------------------------------------------------
+
+    @property
+    def keys_dir(self) -> Path:
+        return Path(self.env.get("WARLOG_KEYS") or "warlog.keys")
+
+    def keys(self) -> Keys | None:
+        return self._registry(Keys, KEYS_ID)
+
+    def archive_key(self) -> Ed25519PrivateKey:
+        keys = self.keys()
+        if keys is None or keys.archive_key is None:
+            raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
+        return read_key(archive_key_file(self.keys_dir), keys.archive_key, "the archive's")
+
+    def keygen(self, archivist: str, for_archivist: str | None = None) -> tuple[Path, str]:
+        """Make the archive's signing key, or an archivist's; returns (key file, public key)."""
+        keys = self.keys() or Keys(archivist=archivist)
+        if for_archivist is None and keys.archive_key is not None:
+            raise WarlogError(f"the archive already has a key: {keys.archive_key}")
+        key = generate_key()
+        public = public_key_bytes(key).hex()
+        signer = Signer(keys, self.keys_dir, own_key=key)
+        with clock.recording():
+            if for_archivist is None:
+                keys.register_archive_key(f"warlog.archive/{public[:16]}", public, archivist)
+                path = archive_key_file(self.keys_dir)
+            else:
+                keys.register_archivist_key(for_archivist, public, archivist)
+                path = archivist_key_file(self.keys_dir, for_archivist)
+            signer.sign(keys.pending_events)
+            write_key(path, key)
+            self.save(keys)
+        self.catch_up()
+        return path, public
+
+    def revoke_key(self, name: str, reason: str, archivist: str) -> None:
+        keys = self.keys()
+        if keys is None or name not in keys.archivist_keys:
+            raise NotFound(f"archivist '{name}' has no key to revoke")
+        with clock.recording():
+            keys.revoke_archivist_key(name, reason, archivist)
+            self._save([keys])
+        self.catch_up()
+
     def catch_up(self) -> int:
         return catch_up(self, self.projection)
 
@@ -136,6 +187,7 @@ class Archive(Application[UUID]):
         return importer
 
     def _save(self, aggregates: list[Recorded]) -> None:
+        Signer(self.keys(), self.keys_dir).sign([e for a in aggregates for e in a.pending_events])
         try:
             self.save(*aggregates)
         except IntegrityError:

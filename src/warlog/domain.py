@@ -260,3 +260,36 @@ class Actors(Registry):
     def add_aliases(self, name: str, aliases: list[str], archivist: str) -> None:
         self.entries[name]["aliases"].extend(aliases)
         self._index(name, aliases)
+
+
+KEYS_ID = uuid5(NAMESPACE, "registry:keys")
+
+
+class Keys(Recorded):
+    """The public keys that sign checkpoints (the archive's) and events (each archivist's).
+
+    Keys are events like everything else, so which key was valid at which
+    position is itself in the tamper-evident log.
+    """
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return KEYS_ID
+
+    def __init__(self, archivist: str) -> None:
+        self.origin: str | None = None
+        self.archive_key: str | None = None
+        self.archivist_keys: dict[str, str] = {}
+
+    @event("ArchiveKeyRegistered")
+    def register_archive_key(self, origin: str, public_key: str, archivist: str) -> None:
+        self.origin = origin
+        self.archive_key = public_key
+
+    @event("ArchivistKeyRegistered")
+    def register_archivist_key(self, name: str, public_key: str, archivist: str) -> None:
+        self.archivist_keys[name] = public_key
+
+    @event("ArchivistKeyRevoked")
+    def revoke_archivist_key(self, name: str, reason: str, archivist: str) -> None:
+        self.archivist_keys.pop(name, None)

@@ -3,11 +3,19 @@
 A path means an SQLite file (the embedded default); a `postgresql://` URL means
 eventsourcing's own PostgreSQL recorders. Nothing else in warlog differs by backend
 except the read model class chosen here.
+
+A PostgreSQL URL may name a schema, `postgresql://user@host:5432/db?schema=NAME`
+(default `public`); the log, the tracking position and the read model all live in
+it, so one database can hold several archives. eventsourcing creates tables but not
+schemas, so warlog creates a missing schema when it first writes there, just as
+SQLite creates a missing file: a new schema name is a new, empty archive, and
+`Store.exists()` tells the two apart without creating anything.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -16,6 +24,10 @@ from warlog.errors import WarlogError
 
 DEFAULT_DB = "warlog.db"
 SQLITE_LOCK_TIMEOUT_SECONDS = "30"
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+# Plain identifiers only: they need no quoting in URLs, messages or psql, and
+# PostgreSQL would silently truncate anything longer than 63 bytes.
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,46 @@ class Store:
         return Path(self.location)
 
     def exists(self) -> bool:
-        """Whether an archive is already there (PostgreSQL archives are found by their tables)."""
-        if self.is_postgres:
-            return True
-        return self.path.exists()
+        """Whether an archive is already there; looking must not create one.
+
+        A PostgreSQL archive exists when its log table exists in its schema: a
+        reachable database without it (or without the schema) is only a place
+        where a first write will create one.
+        """
+        if not self.is_postgres:
+            return self.path.exists()
+        import psycopg  # here, so SQLite archives never pay for importing it
+
+        from warlog.archive import Archive
+
+        env = self.environment()
+        try:
+            with psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"],
+                connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            ) as conn:
+                row = conn.execute(
+                    "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = %s AND c.relname = %s)",
+                    # eventsourcing names the log table after the application.
+                    (env["POSTGRES_SCHEMA"], f"{Archive.name.lower()}_events"),
+                ).fetchone()
+        except psycopg.OperationalError as error:
+            raise WarlogError(f"cannot connect to PostgreSQL at {self.shown}: {error}") from None
+        return bool(row and row[0])
+
+    @property
+    def shown(self) -> str:
+        """The location as it may be printed: a password in a URL is masked."""
+        if not self.is_postgres:
+            return self.location
+        url = urlparse(self.location)
+        if url.password is None:
+            return self.location
+        return url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)).geturl()
 
     def environment(self) -> dict[str, str]:
         if not self.is_postgres:
@@ -50,21 +98,46 @@ class Store:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),
                 "SQLITE_LOCK_TIMEOUT": SQLITE_LOCK_TIMEOUT_SECONDS,
+                "WARLOG_KEYS": os.environ.get("WARLOG_KEYS") or f"{self.path}.keys",
             }
+        return {**self._postgres_environment(),
+                "WARLOG_KEYS": os.environ.get("WARLOG_KEYS") or "warlog.keys"}
+
+    def _postgres_environment(self) -> dict[str, str]:
         url = urlparse(self.location)
-        query = parse_qs(url.query)
-        env = {
+        query = parse_qs(url.query, keep_blank_values=True)
+        unknown = sorted(set(query) - {"schema"})
+        if unknown:
+            # A mistyped `?schema=` must not quietly put the archive in `public`.
+            raise WarlogError(f"--db {self.shown}: unknown parameter '{unknown[0]}'; "
+                              "only ?schema=NAME is understood")
+        schema = query.get("schema", ["public"])[-1]
+        if not SCHEMA_NAME.fullmatch(schema):
+            raise WarlogError(f"--db {self.shown}: schema '{schema}' is not a plain name; use "
+                              "letters, digits and '_', not starting with a digit, at most 63")
+        try:
+            port = url.port or 5432
+        except ValueError:
+            raise WarlogError(f"--db {self.shown}: the port is not a number") from None
+        return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
-            "POSTGRES_HOST": url.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
+            "APPLICATION_RECORDER_TOPIC": "warlog.readmodel.postgres:PostgresArchiveRecorder",
+            "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+            # A Unix socket directory is written percent-encoded in the host part.
+            "POSTGRES_HOST": unquote(url.hostname or "127.0.0.1"),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(url.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT_SECONDS),
+            # A command uses one connection at a time; the library's default of five
+            # opened up front costs every short-lived CLI process four server backends.
+            # The pool still grows on demand (POSTGRES_MAX_OVERFLOW, default 10).
+            "POSTGRES_POOL_SIZE": "1",
             "POSTGRES_LOCK_TIMEOUT": "30",
+            # Always set, so a POSTGRES_SCHEMA in the process environment cannot
+            # point the library at another schema than the one `exists()` looks in.
+            "POSTGRES_SCHEMA": schema,
         }
-        if "schema" in query:
-            env["POSTGRES_SCHEMA"] = query["schema"][0]
-        return env
 
 
 MEMORY = Store("file:warlog-validation?mode=memory&cache=shared")

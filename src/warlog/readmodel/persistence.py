@@ -27,7 +27,7 @@ from warlog.resolution import Claim, ClaimRef
 from warlog.results import Change, PlaceState
 
 TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
-          "warlog_steps")
+          "warlog_steps", "warlog_leaves", "warlog_nodes")
 CLAIM_COLUMNS = (
     "report, claim, place, actor, status, day, credibility, reliability, "
     "attributed_to, quote, note, recorded_from, position_from, recorded_to"
@@ -221,6 +221,37 @@ class ReadModel(TrackingRecorder, ABC):
             for r in rows
         ]
 
+    def tree_size(self) -> int:
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT COUNT(*) FROM warlog_leaves"))
+            return int(c.fetchone()[0])
+
+    def subtree_hash(self, start: int, stop: int) -> bytes:
+        """A perfect subtree's hash, as the projection stored it when the tree grew."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT hash FROM warlog_nodes WHERE start=? AND stop=?"),
+                      (start, stop))
+            row = c.fetchone()
+        if row is None:
+            raise LookupError(f"no stored subtree [{start}, {stop})")
+        return bytes.fromhex(row[0])
+
+    def recorded_leaves(self, start: int, limit: int) -> list[tuple[int, int, bytes]]:
+        """(leaf index, log position, leaf hash) as recorded when each event was projected."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql(
+                "SELECT l.leaf_index, l.position, n.hash FROM warlog_leaves l JOIN warlog_nodes n "
+                "ON n.start = l.leaf_index AND n.stop = l.leaf_index + 1 "
+                "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?"), (start, limit))
+            return [(int(r[0]), int(r[1]), bytes.fromhex(r[2])) for r in c.fetchall()]
+
+    def leaf_index(self, position: int) -> int | None:
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT leaf_index FROM warlog_leaves WHERE position=?"),
+                      (position,))
+            row = c.fetchone()
+        return None if row is None else int(row[0])
+
     def report(self, report_id: str) -> ReportRow | None:
         with self._transaction(commit=False) as c:
             c.execute(
@@ -278,4 +309,8 @@ CREATE_STATEMENTS = (
     "status TEXT NOT NULL, controller TEXT, contested_by TEXT NOT NULL, "
     "candidates TEXT NOT NULL, since TEXT NOT NULL, claims TEXT NOT NULL, walk TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS warlog_steps_place ON warlog_steps (place, day, recorded_from)",
+    "CREATE TABLE IF NOT EXISTS warlog_leaves ("
+    "leaf_index BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS warlog_nodes ("
+    "start BIGINT NOT NULL, stop BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (start, stop))",
 )

@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-from warlog import clock
+from warlog import clock, merkle
+from warlog.canonical import leaf
 from warlog.resolution import Claim, ClaimRef, Step, steps
 
 CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote",
@@ -30,6 +31,8 @@ INSERT = {
     "warlog_history": "INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?)",
     "warlog_places": "INSERT INTO warlog_places VALUES (?)",
     "warlog_steps": "INSERT INTO warlog_steps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_leaves": "INSERT INTO warlog_leaves VALUES (?,?)",
+    "warlog_nodes": "INSERT INTO warlog_nodes VALUES (?,?,?)",
 }
 STEP_COLUMNS = "day, status, controller, contested_by, candidates, since, claims, walk"
 STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", "))
@@ -75,16 +78,32 @@ class Writer:
     # Events -------------------------------------------------------------
 
     def project(self, events: Sequence[tuple[int, Any]]) -> None:
+        tree = self.tree()
         for timestamp, command in groupby(events, key=lambda pair: pair[1].timestamp):
             at = clock.format_time(timestamp)
             touched: dict[str, str] = {}
             for position, event in command:
                 self.insert("warlog_log", (position, at, getattr(event, "archivist", "")))
+                self.insert("warlog_leaves", (tree.size, position))
+                for start, stop, node in tree.append(merkle.leaf_hash(leaf(position, event))):
+                    self.insert("warlog_nodes", (start, stop, node.hex()))
                 for place, day in self.event(position, at, event):
                     touched[place] = min(day, touched.get(place, day))
             self.flush()
             self.restep(touched, at)
         self.flush()
+
+    def tree(self) -> merkle.CompactRange:
+        """The Merkle tree's right edge so far, from the stored perfect subtrees."""
+        size = int(self.execute("SELECT COUNT(*) FROM warlog_leaves", ()).fetchone()[0])
+        edge, start = [], 0
+        for bit in reversed(range(size.bit_length())):
+            if size >> bit & 1:
+                row = self.execute("SELECT hash FROM warlog_nodes WHERE start=? AND stop=?",
+                                   (start, start + (1 << bit))).fetchone()
+                edge.append(bytes.fromhex(row[0]))
+                start += 1 << bit
+        return merkle.CompactRange.from_list(size, edge)
 
     def event(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         """Write one event's rows; return the (place, valid date) pairs whose state may change."""
@@ -107,6 +126,11 @@ class Writer:
         elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
             self.history(position, at, e.archivist, _registry_kind(kind), None, None, None,
                          None, None, {"actor": e.name, "aliases": e.aliases})
+        elif kind.startswith("Keys.") and kind != "Keys.Created":
+            self.history(position, at, e.archivist, "key " + kind.rsplit("Key", 1)[1].lower(),
+                         None, None, None, getattr(e, "reason", None), None,
+                         {k: v for k, v in e.__dict__.items()
+                          if k in ("origin", "name", "public_key")})
         return []
 
     def filed(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
