@@ -33,7 +33,7 @@ from warlog.domain import (
     Report,
     report_uuid,
 )
-from warlog.errors import Conflict, InvalidInput, NotFound, Problem, WarlogError
+from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem, WarlogError
 from warlog.importer import Importer, ImportResult
 from warlog.keyring import Signer, archive_key_file, archivist_key_file, read_key, write_key
 from warlog.names import did_you_mean
@@ -188,13 +188,25 @@ class Archive(Application[UUID]):
 
     def _save(self, aggregates: list[Recorded]) -> None:
         Signer(self.keys(), self.keys_dir).sign([e for a in aggregates for e in a.pending_events])
+        first_versions = {a.id: a.pending_events[0].originator_version for a in aggregates}
         try:
             self.save(*aggregates)
         except IntegrityError:
-            raise Conflict(
-                "another archivist changed the same report or registry at the same moment; "
-                "nothing was written: run the command again"
+            for aggregate in aggregates:
+                if isinstance(aggregate, Report) and self._moved_on(
+                        aggregate.id, first_versions[aggregate.id]):
+                    raise Conflict(
+                        f"another archivist changed report '{aggregate.report_id}' at the same "
+                        "moment; nothing was written: look at it again and re-run the command"
+                    ) from None
+            raise Contention(
+                "another archivist added names at the same moment; nothing was written"
             ) from None
+
+    def _moved_on(self, aggregate_id: UUID, first: int) -> bool:
+        """Whether the stored aggregate reached the version this command meant to write."""
+        stored = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return bool(stored) and stored[0].originator_version >= first
 
     def _report(self, report_id: str) -> Report | None:
         aggregate_id = report_uuid(report_id)

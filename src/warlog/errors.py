@@ -48,3 +48,7 @@ class Rejected(WarlogError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
+
+
+class Contention(Conflict):
+    """Others appended to the registries meanwhile; the same command can simply run again."""

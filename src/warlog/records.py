@@ -19,6 +19,7 @@ import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from warlog.canonical import nfc
 from warlog.errors import Problem
 from warlog.names import did_you_mean
 
@@ -68,7 +69,8 @@ def read_records(lines: Iterable[str | bytes], source: str) -> Iterator[Record |
 
 
 def check(value: Any, where: str) -> Iterator[Record | Problem]:
-    """Schema-check one decoded record."""
+    """Schema-check one decoded record (its text first put in Unicode normal form C)."""
+    value = nfc(value)
     if not isinstance(value, dict):
         yield Problem(where, "", "a record must be a JSON object with a \"type\" field")
         return

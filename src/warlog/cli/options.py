@@ -15,10 +15,11 @@ from eventsourcing.persistence import PersistenceError
 
 from warlog import clock
 from warlog.archive import Archive
-from warlog.errors import WarlogError
+from warlog.errors import Contention, WarlogError
 from warlog.store import Store
 
 P = ParamSpec("P")
+RETRIES = 5
 T = TypeVar("T")
 
 Db = Annotated[
@@ -110,6 +111,11 @@ def write(db: str | None, change: Callable[[Archive], T]) -> T:
             rehearsal.close()
     archive = Archive(store.environment())
     try:
+        for _ in range(RETRIES):
+            try:
+                return change(archive)
+            except Contention:
+                continue  # the registries moved on: check the input again against them
         return change(archive)
     finally:
         archive.close()
