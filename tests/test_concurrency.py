@@ -77,7 +77,7 @@ def test_four_processes_importing_at_once_lose_and_duplicate_nothing(
     files = [write_reports(tmp_path / f"f{i}.jsonl", f"w{i}", 150, seed=i) for i in range(4)]
     processes = [warlog_process(db, "import", str(f)) for f in files]
     for process in processes:
-        out, err = process.communicate(timeout=300)
+        _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()
     positions, reports = positions_and_reports(db)
     assert positions == sorted(set(positions))
@@ -93,7 +93,7 @@ def test_racing_corrections_land_once_or_say_conflict(db: str, tmp_path: Path) -
         racers = [warlog_process(db, "correct", "r-0", "1", "--set", f"credibility={c}",
                                  "--reason", f"round {attempt} by {c}") for c in (1, 5)]
         for racer in racers:
-            out, err = racer.communicate(timeout=120)
+            _, err = racer.communicate(timeout=120)
             if racer.returncode == 0:
                 landed += 1
             else:
