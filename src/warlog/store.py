@@ -98,6 +98,7 @@ class Store:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),
                 "SQLITE_LOCK_TIMEOUT": SQLITE_LOCK_TIMEOUT_SECONDS,
+                "APPLICATION_RECORDER_TOPIC": "warlog.readmodel.sqlite:SQLiteArchiveRecorder",
                 "WARLOG_KEYS": os.environ.get("WARLOG_KEYS") or f"{self.path}.keys",
             }
         return {**self._postgres_environment(),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from uuid import UUID
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTrackingRecorder
 
 from warlog.readmodel.persistence import CREATE_STATEMENTS, TABLES, ReadModel
 
@@ -37,3 +40,21 @@ class SQLiteReadModel(SQLiteTrackingRecorder, ReadModel):
                 c.execute(f"DROP TABLE IF EXISTS {table}")
             c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
         self.create_table()
+
+
+class SQLiteArchiveRecorder(SQLiteApplicationRecorder):
+    """The log's recorder, able to put restored events back at their original positions."""
+
+    def restore(self, events: Iterable[tuple[int, StoredEvent]]) -> int:
+        """Insert (position, stored event) pairs in one transaction; rowid is the position."""
+        count = 0
+        statement = (f"INSERT INTO {self.events_table_name} "
+                     "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)")
+        rows = iter(events)
+        with self.datastore.transaction(commit=True) as c:
+            while chunk := list(islice(rows, 1000)):
+                c.executemany(statement, [(p, e.originator_id.hex if isinstance(e.originator_id, UUID)
+                                           else e.originator_id, e.originator_version, e.topic,
+                                           e.state) for p, e in chunk])
+                count += len(chunk)
+        return count

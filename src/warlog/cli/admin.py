@@ -1,0 +1,50 @@
+"""Commands for whoever runs the archive: move it between stores with its history intact."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warlog import dump as dumping
+from warlog.archive import Archive
+from warlog.cli.options import Db, open_existing, read_input, user_errors
+from warlog.errors import WarlogError
+from warlog.store import Store
+
+app = typer.Typer()
+
+
+@app.command()
+@user_errors
+def dump(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="[default: stdout]")] = None,
+    db: Db = None,
+) -> None:
+    """Write every stored event with its position, record time and archivist (JSON Lines)."""
+    archive = open_existing(db)
+    try:
+        target = sys.stdout.buffer if out is None else out.open("wb")
+    except OSError as error:
+        raise WarlogError(f"cannot write {out}: {error.strerror}") from None
+    with target:
+        for line in dumping.dump(archive):
+            target.write(line)
+
+
+@app.command()
+@user_errors
+def restore(
+    file: Annotated[str, typer.Argument(help="A file written by 'warlog dump', or - for stdin.")],
+    db: Db = None,
+) -> None:
+    """Restore a dump into a new, empty archive (SQLite file or PostgreSQL schema)."""
+    lines, source = read_input(file)
+    archive = Archive(Store.locate(db).environment())
+    try:
+        count = dumping.restore(archive, lines, source)
+    finally:
+        archive.close()
+    typer.echo(f"restored {count} events; run 'warlog verify' to check them")
