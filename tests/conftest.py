@@ -1,28 +1,64 @@
-"""Fixtures shared by the suite: a fresh archive location per test, on each backend."""
+"""Fixtures shared by the suite: a fresh archive location per test, on each backend.
+
+PostgreSQL tests each get a schema of their own in database `test`, dropped
+afterwards. Without a reachable server they are skipped, except under CI=true,
+where a silently skipped backend would pass for a tested one.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from uuid import uuid4
 
+import psycopg
 import pytest
 
 import warlog
 from warlog.archive import Archive
 
-BACKENDS = ["sqlite"]
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", "postgres"]
 
 
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An archive location that does not exist yet: an SQLite path or a PostgreSQL URL."""
-    yield str(tmp_path / "warlog.db")
+@cache
+def _unreachable() -> str | None:
+    """Why PostgreSQL cannot be used, asked once per run so a down server costs one timeout."""
+    try:
+        psycopg.connect(POSTGRES, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return str(error).strip()
+    return None
+
+
+@pytest.fixture
+def postgres_db() -> Iterator[str]:
+    """A PostgreSQL archive URL whose schema exists, is empty, and is dropped afterwards."""
+    if (error := _unreachable()) is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    schema = f"t_{uuid4().hex}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield f"{POSTGRES}?schema={schema}"
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> str:
     """An SQLite archive path, for tests that compare the file's bytes."""
     return str(tmp_path / "warlog.db")
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest) -> str:
+    """An archive location that does not exist yet: an SQLite path or a PostgreSQL URL."""
+    return str(request.getfixturevalue(f"{request.param}_db"))
 
 
 @pytest.fixture

@@ -287,7 +287,7 @@ class Archive(Application[UUID]):
         if place is not None:
             return tuple(self.view.history(place=place, since=since, until=until))
         if self.view.report(subject) is not None:
-            return tuple(self.view.history(report=subject, since=since, until=until))
+            return _once_per_claim(self.view.history(report=subject, since=since, until=until))
         choices = [*self.places().all_names(), *self.view.report_ids()]
         raise NotFound(f"'{subject}' is neither a place nor a report{did_you_mean(subject, choices)}")
 
@@ -309,10 +309,32 @@ class Archive(Application[UUID]):
             if not notifications:
                 return
             for n in notifications:
-                yield log_entry(n.id, self.mapper.to_domain_event(n))
+                event = self.mapper.to_domain_event(n)
+                yield log_entry(n.id, event, self.view.report_of(event.originator_id))
             start = notifications[-1].id + 1
             if remaining is not None:
                 remaining -= len(notifications)
+
+    # Auditors' questions, answered by their own modules ------------------
+
+    def diff(self, at: str, known_at: str, vs: str | None = None, **filters: Any) -> Any:
+        """Places whose state on `at` differs between record times `known_at` and `vs`."""
+        from warlog.diff import diff_known
+
+        return diff_known(self, at, known_at, vs, **filters)
+
+    def diff_dates(self, start: str, end: str | None = None, known_at: str | None = None,
+                   **filters: Any) -> Any:
+        """Places whose status or controller changed between two valid dates."""
+        from warlog.diff import diff_dates
+
+        return diff_dates(self, start, end, known_at, **filters)
+
+    def changes(self, since: str, until: str | None = None) -> Any:
+        """What each archivist recorded, corrected or retracted in a record-time window."""
+        from warlog.diff import changes
+
+        return changes(self, since, until)
 
     def registry_entries(self, registry: Registry) -> tuple[Entry, ...]:
         return tuple(
@@ -342,6 +364,17 @@ def _by_place(rows: list[ClaimRow]) -> Iterator[tuple[str, Iterator[ClaimRow]]]:
     return groupby(rows, key=lambda r: r.place)
 
 
+def _once_per_claim(rows: list[Change]) -> tuple[Change, ...]:
+    """A correction that moves a claim is indexed under both places; a report shows it once."""
+    seen: set[tuple[int, int | None]] = set()
+    once = []
+    for row in rows:
+        if (row.position, row.claim) not in seen:
+            seen.add((row.position, row.claim))
+            once.append(row)
+    return tuple(once)
+
+
 def _present(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -350,12 +383,12 @@ def _coordinate(name: str, value: Any) -> Any:
     return float(value) if name in ("lat", "lon") and value is not None else value
 
 
-def log_entry(position: int, event: Any) -> LogEntry:
+def log_entry(position: int, event: Any, report: str | None = None) -> LogEntry:
     data = {k: v for k, v in event.__dict__.items()
             if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
     archivist = data.pop("archivist", "")
     cls = type(event)
-    subject = getattr(event, "report_id", None) or getattr(event, "name", None) or ""
+    subject = report or getattr(event, "name", None) or ""
     return LogEntry(position, clock.format_time(event.timestamp), archivist,
                     cls.__qualname__, str(subject), data)
 

@@ -33,9 +33,11 @@ class ImportResult:
     added: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     reports: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"added": dict(self.added), "skipped": dict(self.skipped), "reports": self.reports}
+        return {"added": dict(self.added), "skipped": dict(self.skipped), "reports": self.reports,
+                "already_present": self.present}
 
 
 class Importer:
@@ -174,6 +176,7 @@ class Importer:
                 return [("id", f"report '{report_id}' already exists with different content; "
                                "to change it, send a correction or a retraction")]
             self.result.skipped["report"] += 1
+            self.result.present.append(report_id)
             return []
         self.reports[report_id] = Report(
             report_id=report_id, archivist=self.archivist, **content

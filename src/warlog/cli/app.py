@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from warlog.cli import archivist, audit, demo, research
+from warlog.cli import admin, archivist, audit, demo, exports, proofs, research
 
 app = typer.Typer(
     name="warlog",
@@ -14,8 +14,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for group in (archivist.app, research.app, audit.app, demo.app):
+for group in (archivist.app, research.app, audit.app, proofs.app, admin.app, demo.app, exports.app):
     app.registered_commands.extend(group.registered_commands)
+app.registered_groups.extend(exports.app.registered_groups)
 app.add_typer(archivist.report_app, name="report")
 
 

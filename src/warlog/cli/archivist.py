@@ -30,12 +30,32 @@ def init(
 @app.command("import")
 @user_errors
 def import_(
-    file: Annotated[str, typer.Argument(help="JSON Lines file of records, or - for stdin.")],
+    file: Annotated[str, typer.Argument(help="File of records (or of ACLED events), or - for stdin.")],
+    format_: Annotated[str, typer.Option("--format", metavar="jsonl|acled", help=(
+        "jsonl: warlog records; acled: an ACLED CSV export, whose territorial events "
+        "become reports."))] = "jsonl",
+    register_new: Annotated[bool, typer.Option(help=(
+        "acled: register the places and actors the archive does not know."))] = False,
     db: Db = None, archivist: Archivist = None, json: Json = False,
 ) -> None:
     """Check every record of FILE, then append them all in one transaction, or nothing."""
+    from warlog import acled
+    from warlog.errors import WarlogError
+    from warlog.export import choice
+
+    if choice(format_, ("jsonl", "acled"), "--format") != "acled" and register_new:
+        raise WarlogError("--register-new: only for --format acled")
     lines, source = read_input(file)
     who = archivist_name(archivist)
+    if format_ == "acled":
+        done = write(db, lambda a: acled.import_acled(a, lines, source, who,
+                                                      register_new=register_new))
+        if json:
+            render.json(done.to_dict())
+        else:
+            render.imported(done.result)
+            typer.echo(done.summary())
+        return
     result = write(db, lambda a: a.import_file(lines, source, who))
     render.json(result.to_dict()) if json else render.imported(result)
 
@@ -96,7 +116,11 @@ def report_add(
     fields.update({k: v for k, v in optional.items() if v is not None})
     who = archivist_name(archivist)
     result = write(db, lambda a: add_one(a, fields, who))
-    typer.echo(result.reports[0] if result.reports else f"already present: {fields.get('id', '')}")
+    if result.reports:
+        typer.echo(result.reports[0])
+    else:
+        typer.echo(result.present[0])
+        typer.echo("that report is already in the archive; nothing added", err=True)
 
 
 def add_one(archive: Archive, fields: dict[str, Any], archivist: str) -> Any:

@@ -7,7 +7,20 @@ from typing import Annotated
 import typer
 
 from warlog.cli import render
-from warlog.cli.options import Db, Json, open_existing, timestamp, user_errors
+from warlog.cli.options import (
+    Db,
+    Json,
+    MinCredibility,
+    MinReliability,
+    day,
+    grades,
+    open_existing,
+    timestamp,
+    user_errors,
+)
+from warlog.diff import changes as recorded
+from warlog.diff import diff_dates, diff_known
+from warlog.errors import WarlogError
 
 app = typer.Typer()
 Since = Annotated[str | None, typer.Option(metavar="TIMESTAMP", help="From this record time.")]
@@ -49,3 +62,77 @@ def rebuild(db: Db = None) -> None:
     """Drop the read model and project it again from the log."""
     count = open_existing(db).rebuild()
     typer.echo(f"read model rebuilt from {count} events")
+
+
+At = Annotated[str | None, typer.Option(
+    "--at", metavar="DATE", help="Compare the world on this date as known at two record times.")]
+DiffKnownAt = Annotated[str | None, typer.Option(
+    "--known-at", metavar="TIMESTAMP",
+    help="Record time: with --at the earlier picture; with --from both. [default: now]")]
+Vs = Annotated[str | None, typer.Option(
+    "--vs", metavar="TIMESTAMP", help="With --at: the later record time. [default: now]")]
+From = Annotated[str | None, typer.Option(
+    "--from", metavar="DATE", help="Compare the world on this date with the world on --to.")]
+To = Annotated[str | None, typer.Option(
+    "--to", metavar="DATE", help="With --from: the other date. [default: today]")]
+Place = Annotated[str | None, typer.Option(help="Only this place (name or alias).")]
+
+
+@app.command()
+@user_errors
+def diff(
+    at: At = None, known_at: DiffKnownAt = None, vs: Vs = None,
+    start: From = None, end: To = None,
+    place: Place = None,
+    min_reliability: MinReliability = "F",
+    min_credibility: MinCredibility = 6,
+    db: Db = None, json: Json = False,
+) -> None:
+    """How the picture changed: between two record times (with the events that changed it) or two dates."""
+    reliability, credibility = grades(min_reliability, min_credibility)
+    at, start, end = day(at, "--at"), day(start, "--from"), day(end, "--to")
+    known_at, vs = timestamp(known_at, "--known-at"), timestamp(vs, "--vs")
+    _check_diff_options(at, known_at, vs, start, end)
+    if at is not None and known_at is not None:
+        known = diff_known(open_existing(db), at, known_at, vs, place=place,
+                           min_reliability=reliability, min_credibility=credibility)
+        render.json(known.to_dict()) if json else render.known_diff(known)
+    elif start is not None:
+        dates = diff_dates(open_existing(db), start, end, known_at, place=place,
+                           min_reliability=reliability, min_credibility=credibility)
+        render.json(dates.to_dict()) if json else render.dates_diff(dates)
+
+
+def _check_diff_options(
+    at: str | None, known_at: str | None, vs: str | None, start: str | None, end: str | None
+) -> None:
+    """Refuse option mixes that ask for neither diff, or for both at once."""
+    if at is not None and (start is not None or end is not None):
+        raise WarlogError("give either --at (one date, two record times) or --from/--to "
+                          "(two dates), not both")
+    if at is not None and known_at is None:
+        raise WarlogError("--at needs --known-at: the record time to compare with "
+                          "(and --vs, default now)")
+    if at is None and start is None:
+        raise WarlogError("--to needs --from" if end is not None else
+                          "nothing to compare: give --at DATE --known-at T1 [--vs T2], "
+                          "or --from DATE1 [--to DATE2]")
+    if at is None and vs is not None:
+        raise WarlogError("--vs compares record times: use it with --at, not --from")
+
+
+@app.command()
+@user_errors
+def changes(
+    since: Annotated[str, typer.Option(metavar="TIMESTAMP", help="From this record time.")],
+    until: Until = None,
+    db: Db = None, json: Json = False,
+) -> None:
+    """What each archivist recorded, corrected or retracted in a window of record time."""
+    result = recorded(open_existing(db), _required(since, "--since"), timestamp(until, "--until"))
+    render.json(result.to_dict()) if json else render.changes(result)
+
+
+def _required(value: str, option: str) -> str:
+    """A required record-time option, checked and normalised like the optional ones."""
+    return timestamp(value, option) or value

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from warlog.diff import Changes, DatesDiff, KnownDiff, PlaceDiff, Visible
 from warlog.importer import ImportResult
 from warlog.results import Change, Entry, LogEntry, State, Timeline
 
@@ -54,13 +55,19 @@ def timeline(result: Timeline) -> None:
 
 
 def history(subject: str, changes: Sequence[Change]) -> None:
+    def shown(value: Any) -> str:
+        if value is None:
+            return "—"  # a field a correction cleared, or one the claim did not have
+        return names(value) if isinstance(value, list) else str(value)
+
     def change(c: Change) -> str:
         after = c.after or {}
-        if c.before is not None:
-            return ", ".join(f"{k}: {c.before.get(k)} → {after.get(k)}" for k in after)
+        if c.before is not None:  # notes and quotes hold commas: fields part on semicolons
+            return "; ".join(f"{k}: {shown(c.before.get(k))} → {shown(after.get(k))}"
+                             for k in after)
         if c.kind == "reported":
             return f"{after['actor']} {after['status']} {after['place']} on {after['date']}"
-        return ", ".join(f"{k}={v}" for k, v in after.items())
+        return "; ".join(f"{k}: {shown(v)}" for k, v in after.items())
 
     table(
         f"History of {subject}",
@@ -87,3 +94,81 @@ def imported(result: ImportResult) -> None:
     typer.echo(f"added: {counts(result.added) or 'nothing'}")
     if result.skipped:
         typer.echo(f"skipped, already present: {counts(result.skipped)}")
+
+
+def visible(side: Visible | None) -> str:
+    """One place's state in a cell: status, who holds or presses it, and since when."""
+    if side is None:
+        return "no claim"
+    parts = [side.status]
+    if side.controller is not None:
+        parts.append(f"held by {side.controller}")
+    if side.candidates:
+        parts.append(f"claimed by {names(side.candidates)}")
+    if side.contested_by:
+        parts.append(f"pressed by {names(side.contested_by)}")
+    return f"{', '.join(parts)} since {side.since}"
+
+
+def known_diff(result: KnownDiff) -> None:
+    table(
+        f"Places on {result.at}: as known at {result.known_at} → as known at {result.vs}",
+        ("place", "changed", "before", "after", "events"),
+        ((c.diff.place, names(c.diff.changed), visible(c.diff.before), visible(c.diff.after),
+          len(c.causes)) for c in result.places),
+    )
+    if not result.places:
+        typer.echo("no place's state on that day differs between the two record times", err=True)
+        return
+    table(
+        "Events recorded in between that touched them",
+        ("place", "position", "recorded at", "archivist", "kind", "claim", "reason"),
+        ((c.diff.place, e.position, e.recorded_at, e.archivist, e.kind, f"{e.report}#{e.claim}",
+          e.reason) for c in result.places for e in c.causes),
+    )
+
+
+def dates_diff(result: DatesDiff) -> None:
+    def arrow(field: str, d: PlaceDiff) -> str:
+        old, new = (None if s is None else getattr(s, field) for s in (d.before, d.after))
+        return f"{old or '—'} → {new or '—'}" if field in d.changed else str(new or "—")
+
+    table(
+        f"Changes of control from {result.start} to {result.end}, as known at {result.known_at}",
+        ("place", "status", "controller", "since"),
+        ((d.place, arrow("status", d), arrow("controller", d),
+          "" if d.after is None else d.after.since) for d in result.places),
+    )
+    if not result.places:
+        typer.echo("no place changed status or controller between the two dates", err=True)
+
+
+def changes(result: Changes) -> None:
+    kinds = tuple(result.counts())
+    window = f"from {result.since}" + (f" to {result.until}" if result.until else "")
+    table(
+        f"Recorded {window}, by archivist",
+        ("archivist", *kinds, "total"),
+        ((a.archivist, *(a.counts().get(k, 0) for k in kinds), len(a.events))
+         for a in result.archivists),
+    )
+    table(
+        "What was recorded",
+        ("position", "recorded at", "archivist", "kind", "claim", "place", "reason"),
+        ((e.position, e.recorded_at, a.archivist, e.kind,
+          f"{e.report}#{e.claim}" if e.report else "", e.place, e.reason)
+         for a in result.archivists for e in a.events),
+    )
+    if not result.archivists:
+        typer.echo("nothing was recorded in that window", err=True)
+
+
+def verification(result: Any) -> None:
+    for finding in result.findings:
+        typer.echo(f"FAIL {finding}", err=True)
+    for checked in result.checkpoints:
+        state = "consistent" if checked["consistent"] else "NOT consistent"
+        typer.echo(f"checkpoint {checked['file']} (size {checked['size']}): {state}")
+    verdict = "ok" if result.ok else f"{len(result.findings)} problem(s)"
+    typer.echo(f"{verdict}: {result.size} events, {result.signed_events} signed, "
+               f"root {result.root.hex()}")

@@ -264,6 +264,13 @@ class ReadModel(TrackingRecorder, ABC):
             row = c.fetchone()
         return None if row is None else ReportRow(*row)
 
+    def report_of(self, aggregate_id: Any) -> str | None:
+        """The report id of a report aggregate, None for other aggregates."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT report FROM warlog_reports WHERE id=?"), (aggregate_id.hex,))
+            row = c.fetchone()
+        return None if row is None else str(row[0])
+
     def report_ids(self, limit: int = 100_000) -> list[str]:
         with self._transaction(commit=False) as c:
             c.execute(self._sql("SELECT report FROM warlog_reports LIMIT ?"), (limit,))

@@ -13,11 +13,12 @@ PostgreSQL database happened to be created with.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -66,6 +67,24 @@ class PostgresArchiveRecorder(PostgresApplicationRecorder):
         create_schema(self.datastore)
         super().create_table()
 
+    def restore(self, events: Iterable[tuple[int, StoredEvent]]) -> int:
+        """Insert (position, stored event) pairs in one transaction at their original positions."""
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema),
+                                    Identifier(self.events_table_name))
+        insert = SQL("INSERT INTO {} (notification_id, originator_id, originator_version, topic, "
+                     "state) VALUES (%s, %s, %s, %s, %s)").format(table)
+        rows, count = iter(events), 0
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
+            while chunk := list(islice(rows, 1000)):
+                curs.executemany(insert, [(p, e.originator_id, e.originator_version, e.topic,
+                                           e.state) for p, e in chunk])
+                count += len(chunk)
+            qualified = f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"
+            curs.execute(SQL("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
+                             "(SELECT MAX(notification_id) FROM {}))").format(table), (qualified,))
+        return count
+
 
 class PostgresReadModel(PostgresTrackingRecorder, ReadModel):
     """The read model's tables and the tracking position, in one schema and one transaction."""
@@ -81,8 +100,13 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModel):
             # Statements run both with and without parameters, so no escaping suits both.
             raise ValueError(f"schema name {datastore.schema!r} must not contain '%'")
         super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
-        names = "|".join(re.escape(name) for name in (*TABLES, tracking_table_name))
-        self._names = re.compile(rf"\b({names})\b")
+        # Every warlog_* name is a table, so a table added to the shared SQL lands in
+        # this schema too rather than wherever search_path points. The exception is
+        # the name a CREATE INDEX gives: PostgreSQL puts it beside its table.
+        self._names = re.compile(
+            r"(CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?)?"
+            rf"\b(warlog_\w+|{re.escape(tracking_table_name)})\b"
+        )
         self._schema_prefix = quote(datastore.schema) + "."
         self._ddl = [self._sql(_TEXT.sub('TEXT COLLATE "C"', s)) for s in CREATE_STATEMENTS]
         # Composed without format(), so braces in the text are taken literally.
@@ -101,7 +125,11 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModel):
     def _sql(self, statement: str) -> str:
         # Placeholders first, so a '?' in the schema name is left alone.
         statement = statement.replace("?", "%s")
-        return self._names.sub(lambda m: self._schema_prefix + quote(m.group(1)), statement)
+        return self._names.sub(self._qualify, statement)
+
+    def _qualify(self, m: re.Match[str]) -> str:
+        index, name = m.groups()
+        return m.group(0) if index else self._schema_prefix + quote(name)
 
     @property
     def _tracking_table(self) -> str:

@@ -1,0 +1,170 @@
+"""Commands for researchers' files: exports, timeline pictures and the map.
+
+Exports write to standard output unless `-o FILE` names a file; the data is
+all that goes to standard output, and a one-line note of what was written goes
+to standard error only when writing a file.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from warlog import clock, export, plot, webmap
+from warlog.cli.options import (
+    Db,
+    KnownAt,
+    MinCredibility,
+    MinReliability,
+    day,
+    grades,
+    open_existing,
+    timestamp,
+    user_errors,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+app = typer.Typer()
+export_app = typer.Typer(help="Write the state, the claims or the timelines as files.",
+                         no_args_is_help=True)
+plot_app = typer.Typer(help="Draw pictures of the archive.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(plot_app, name="plot")
+
+Output = Annotated[str | None, typer.Option(
+    "-o", "--output", metavar="FILE", help="Write to FILE. [default: standard output]")]
+Picture = Annotated[str, typer.Option("-o", "--output", metavar="FILE.png|FILE.svg",
+                                      help="The picture to write.")]
+At = Annotated[str | None, typer.Option("--at", metavar="DATE",
+                                        help="Valid date YYYY-MM-DD. [default: today]")]
+Since = Annotated[str | None, typer.Option(metavar="DATE", help="First day drawn.")]
+Until = Annotated[str | None, typer.Option(metavar="DATE", help="Last day drawn.")]
+
+
+def fmt_option(choices: tuple[str, ...]) -> object:
+    return typer.Option("--format", metavar="|".join(choices), help="Output format.")
+
+
+def quiet_pipe(command: Callable[P, T]) -> Callable[P, T]:
+    """A reader that stops reading (`| head`) ends the export; that is not an error."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            with suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+def wrote(output: str | None, count: int, noun: str) -> None:
+    if output not in (None, "-"):
+        typer.echo(f"wrote {count} {noun} to {output}", err=True)
+
+
+@export_app.command("state")
+@user_errors
+@quiet_pipe
+def export_state(
+    at: At = None, known_at: KnownAt = None,
+    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    format_: Annotated[str, fmt_option(export.STATE_FORMATS)] = "csv",
+    output: Output = None, db: Db = None,
+) -> None:
+    """The state of control on a date: a row (csv), a document (json) or a Point (geojson)."""
+    fmt = export.choice(format_, export.STATE_FORMATS, "--format")
+    reliability, credibility = grades(min_reliability, min_credibility)
+    archive = open_existing(db)
+    state = archive.state(at=day(at, "--at"), known_at=timestamp(known_at, "--known-at"),
+                          min_reliability=reliability, min_credibility=credibility)
+    with export.destination(output) as out:
+        count = export.export_state(out, fmt, state, archive.places())
+    wrote(output, count, "places")
+
+
+@export_app.command("claims")
+@user_errors
+@quiet_pipe
+def export_claims(
+    format_: Annotated[str, fmt_option(export.CLAIM_FORMATS)] = "csv",
+    known_at: KnownAt = None, output: Output = None, db: Db = None,
+) -> None:
+    """Every claim with both clocks, as known at a record time, including corrected and
+    retracted ones (acled: ACLED-shaped rows, without the retracted)."""
+    fmt = export.choice(format_, export.CLAIM_FORMATS, "--format")
+    known = timestamp(known_at, "--known-at")
+    archive = open_existing(db)
+    with export.destination(output) as out:
+        count = export.export_claims(archive, out, fmt, known)
+    wrote(output, count, "rows")
+
+
+@export_app.command("timelines")
+@user_errors
+@quiet_pipe
+def export_timelines(
+    format_: Annotated[str, fmt_option(export.TIMELINE_FORMATS)] = "csv",
+    known_at: KnownAt = None,
+    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    output: Output = None, db: Db = None,
+) -> None:
+    """Every place's intervals of unchanged state (csv: one row per interval)."""
+    fmt = export.choice(format_, export.TIMELINE_FORMATS, "--format")
+    reliability, credibility = grades(min_reliability, min_credibility)
+    known = timestamp(known_at, "--known-at")
+    archive = open_existing(db)
+    with export.destination(output) as out:
+        count = export.export_timelines(archive, out, fmt, known, reliability, credibility)
+    wrote(output, count, "rows")
+
+
+@plot_app.command("timeline")
+@user_errors
+def plot_timeline(
+    places: Annotated[list[str], typer.Argument(metavar="PLACE...", help="Places, top first.")],
+    output: Picture, known_at: KnownAt = None,
+    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    since: Since = None, until: Until = None, db: Db = None,
+) -> None:
+    """One row per place over valid time: bands by controller, ticks for claims by grade."""
+    fmt = plot.picture_format(output)
+    reliability, credibility = grades(min_reliability, min_credibility)
+    known = export.known(timestamp(known_at, "--known-at"))
+    rows = plot.rows(open_existing(db), places, known, reliability, credibility)
+    with export.binary_destination(output) as out:
+        plot.draw(rows, out, fmt, known, day(since, "--since"), day(until, "--until"))
+    wrote(output, len(rows), "places")
+
+
+@app.command("map")
+@user_errors
+def map_(
+    output: Annotated[str, typer.Option("-o", "--output", metavar="FILE.html",
+                                        help="The page to write.")],
+    at: At = None, known_at: KnownAt = None,
+    around: Annotated[str | None, typer.Option(
+        metavar="PLACE", help="Draw only the area around this place.")] = None,
+    radius: Annotated[float, typer.Option(
+        metavar="KM", help="With --around: how far around.")] = webmap.DEFAULT_RADIUS_KM,
+    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    db: Db = None,
+) -> None:
+    """A self-contained HTML map of the state on a date; click a place for its claims."""
+    reliability, credibility = grades(min_reliability, min_credibility)
+    data = webmap.gather(open_existing(db), day(at, "--at") or clock.today(),
+                         timestamp(known_at, "--known-at"), around, radius,
+                         reliability, credibility)
+    with export.destination(output) as out:
+        out.write(webmap.page(data))
+    wrote(output, len(data.places), "places")
