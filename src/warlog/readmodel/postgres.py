@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from contextlib import contextmanager, suppress
+from itertools import islice
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
