@@ -1086,6 +1086,9 @@ def main(argv: list[str]) -> int:
     print(f"floor: raw sqlite3 executemany, one transaction, of {fl['source']} ({fl['events']:,}) "
           f"and one row per claim ({fl['claims']:,}): {fl['seconds']:.2f} s = "
           f"{fl['import_rate']:,.0f} claims/s, {fl['events_rate']:,.0f} events/s")
+    print("floor queries, in plain SQL on that file: state of all places = one index seek per place "
+          "(its latest claim on the date, as known then); one place and timeline = one indexed range "
+          "fetch; the process = python -c running that fetch")
     print()
     table = []
     for backend, r in measured.items():

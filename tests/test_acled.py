@@ -22,8 +22,6 @@ from warlog import acled, clock, export
 from warlog.archive import Archive
 from warlog.cli.app import app
 from warlog.errors import InvalidInput
-from warlog.readmodel.exports import ExportQueries, PostgresExportQueries
-from warlog.readmodel.persistence import ReadModel
 from warlog.records import read_records
 
 DATA = Path(__file__).parent / "data"
@@ -31,21 +29,6 @@ EXPORT = DATA / "acled_syria_2024.csv"
 REVISED = DATA / "acled_syria_2024_revised.csv"
 ALIASES = DATA / "acled_actor_aliases.jsonl"
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def export_queries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mix ExportQueries into the backend's read model while ReadModel lacks it as a base."""
-    original = warlog.archive.read_model_class
-
-    def with_exports(module: str) -> type[ReadModel]:
-        cls = original(module)
-        if issubclass(cls, ExportQueries):
-            return cls
-        mixin = PostgresExportQueries if module == "eventsourcing.postgres" else ExportQueries
-        return type(cls.__name__, (mixin, cls), {})
-
-    monkeypatch.setattr(warlog.archive, "read_model_class", with_exports)
 
 
 def lines(path: Path) -> list[bytes]:

@@ -25,26 +25,10 @@ import warlog.archive
 from warlog import clock, export
 from warlog.archive import Archive
 from warlog.cli.app import app
-from warlog.readmodel.exports import BATCH, ExportQueries, PostgresExportQueries
-from warlog.readmodel.persistence import ReadModel
+from warlog.readmodel.exports import BATCH
 from warlog.records import check
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def export_queries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mix ExportQueries into the backend's read model while ReadModel lacks it as a base."""
-    original = warlog.archive.read_model_class
-
-    def with_exports(module: str) -> type[ReadModel]:
-        cls = original(module)
-        if issubclass(cls, ExportQueries):
-            return cls
-        mixin = PostgresExportQueries if module == "eventsourcing.postgres" else ExportQueries
-        return type(cls.__name__, (mixin, cls), {})
-
-    monkeypatch.setattr(warlog.archive, "read_model_class", with_exports)
 
 
 def sample_lines() -> list[str]:

@@ -22,26 +22,10 @@ import warlog.archive
 from warlog import plot, webmap
 from warlog.archive import Archive
 from warlog.cli.app import app
-from warlog.readmodel.exports import ExportQueries, PostgresExportQueries
-from warlog.readmodel.persistence import ReadModel
+from warlog.records import check
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(autouse=True)
-def export_queries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mix ExportQueries into the backend's read model while ReadModel lacks it as a base."""
-    original = warlog.archive.read_model_class
-
-    def with_exports(module: str) -> type[ReadModel]:
-        cls = original(module)
-        if issubclass(cls, ExportQueries):
-            return cls
-        mixin = PostgresExportQueries if module == "eventsourcing.postgres" else ExportQueries
-        return type(cls.__name__, (mixin, cls), {})
-
-    monkeypatch.setattr(warlog.archive, "read_model_class", with_exports)
 
 
 def import_sample(archive: Archive) -> Archive:
@@ -190,6 +174,17 @@ def test_map_popups_list_the_claims_behind_a_state(sample: Archive) -> None:
            "credibility\">B2</span> <q>the rebels broke through" in html
     assert webmap.describe(step) == \
         "contested by opposition (held by Syrian government), since 2024-12-07"
+
+
+def test_map_lists_the_places_it_cannot_draw(sample: Archive) -> None:
+    sample.import_records(
+        [*check({"type": "place", "name": "Nowhere Hill"}, "t"),
+         *check({"type": "report", "source": "Wire", "published": "2024-12-07",
+                 "claims": [{"place": "Nowhere Hill", "actor": "SDF",
+                             "status": "controlled"}]}, "t")], "test")
+    html = webmap.render(sample, "2024-12-07")
+    assert "Not on the map, no coordinates: Nowhere Hill" in html
+    assert "Nowhere Hill" not in markers(html).shown
 
 
 def test_map_around_a_place(sample: Archive) -> None:

@@ -134,6 +134,33 @@ def test_a_new_schema_is_created_on_first_write_only(postgres_db: str) -> None:
             conn.execute(f'DROP SCHEMA IF EXISTS "{url.rsplit("=", 1)[1]}" CASCADE')
 
 
+def test_archives_opened_at_once_on_a_new_schema_all_open(postgres_db: str) -> None:
+    url = postgres_db.replace("?schema=t_", "?schema=n_")
+    start = threading.Barrier(6)
+    opened: list[Archive] = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        start.wait()
+        try:
+            opened.append(warlog.open(url))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_one) for _ in range(6)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+    finally:
+        for archive in opened:
+            archive.close()
+        with psycopg.connect(url.split("?")[0], autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{url.rsplit("=", 1)[1]}" CASCADE')
+
+
 def _schema_exists(url: str) -> bool:
     with psycopg.connect(url.split("?")[0]) as conn:
         row = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s",

@@ -403,7 +403,7 @@ def claim_values(
 
 def known_report(archive: Archive, report_id: str) -> Known | None:
     """The archive's report for an ACLED event and the last ACLED timestamp applied to it."""
-    report = archive._report(report_id)
+    report = archive.report(report_id)
     if report is None:
         return None
     times = [unix_time(report.published)]

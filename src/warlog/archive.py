@@ -208,6 +208,10 @@ class Archive(Application[UUID]):
         stored = self.recorder.select_events(aggregate_id, desc=True, limit=1)
         return bool(stored) and stored[0].originator_version >= first
 
+    def report(self, report_id: str) -> Report | None:
+        """The report aggregate as the log has it now (filing, corrections, retractions)."""
+        return self._report(report_id)
+
     def _report(self, report_id: str) -> Report | None:
         aggregate_id = report_uuid(report_id)
         if not self.recorder.select_events(aggregate_id, limit=1):

@@ -57,11 +57,8 @@ def choice(value: str, choices: Sequence[str], option: str) -> str:
 
 def queries(archive: Archive) -> ExportQueries:
     """The archive's read model, caught up, as the streaming queries exports need."""
-    view = archive.view
-    if not isinstance(view, ExportQueries):  # pragma: no cover - a wiring bug, not user input
-        raise TypeError(f"{type(view).__name__} lacks ExportQueries")
     archive.catch_up()
-    return view
+    return archive.view
 
 
 def known(known_at: str | None) -> str:

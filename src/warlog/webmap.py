@@ -209,8 +209,8 @@ def page(data: MapData) -> str:
         f"<input id=\"slider\" type=\"range\" min=\"0\" max=\"{len(dates) - 1}\" "
         f"value=\"{dates.index(data.at)}\" aria-label=\"date\">",
         "<button id=\"next\" type=\"button\" aria-label=\"next date\">▶</button>",
-        f"<span class=\"hint\">{len(dates)} dates on which a claim changed a place's state; "
-        "click a place for the claims behind it</span></nav></header>\n<main>\n",
+        f"<span class=\"hint\">{len(dates)} dates with claims; click a place for the claims "
+        "behind its state</span></nav></header>\n<main>\n",
         svg(data), "\n<aside>", legend(data),
         "" if not unmapped else
         f"<p class=\"unmapped\">Not on the map, no coordinates: {escape(', '.join(unmapped))}</p>",
@@ -296,16 +296,16 @@ def marker(h: Held, number: int, place: str, x: float, y: float, r: float, shown
             f"<title>{escape(place)}: {escape(describe(s))}</title>")
     circle = f"<circle cx=\"{x:.1f}\" cy=\"{y:.1f}\" r=\"{r:.1f}\""
     if s.status == "disputed":
-        body = (f"{circle} class=\"disputed\"/><text class=\"mark\" x=\"{x:.1f}\" "
+        body = (f"{circle} class=\"base disputed\"/><text class=\"mark\" x=\"{x:.1f}\" "
                 f"y=\"{y + r / 2.2:.1f}\">?</text>")
     elif s.status == "unknown":
-        body = f"{circle} fill=\"{UNKNOWN}\" class=\"unknown\"/>"
+        body = f"{circle} fill=\"{UNKNOWN}\" class=\"base unknown\"/>"
     else:
-        body = f"{circle} fill=\"{actor_colour(s.controller)}\"/>"
+        body = f"{circle} fill=\"{actor_colour(s.controller)}\" class=\"base\"/>"
         if s.contested_by:
             ring = actor_colour(s.contested_by[0])
             body += (f"{circle} fill=\"url(#{s.status}-{ring[1:]})\" stroke=\"{ring}\" "
-                     f"stroke-width=\"{r / 3:.1f}\"/>")
+                     f"stroke-width=\"{r / 2.2:.1f}\"/>")
     return head + body + "</g>"
 
 
@@ -443,7 +443,7 @@ vertical-align:middle}
 .scale line{stroke:#333;stroke-width:3}.scale text{font-size:12px;fill:#333}
 .context circle{fill:#b5b5b5}.context text{fill:#999;font-size:11px}
 g.step{display:none;cursor:pointer}g.step.shown{display:inline}
-g.step circle{stroke:#333;stroke-width:1.5}g.place.stateless .label{display:none}
+g.step circle.base{stroke:#333;stroke-width:1.5}g.place.stateless .label{display:none}
 circle.disputed{fill:#fff;stroke-dasharray:4 3}.mark{font:bold 13px sans-serif;text-anchor:middle}
 .label{font-size:14px;font-weight:600;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3}
 .popup{position:fixed;z-index:2;max-width:440px;max-height:60vh;overflow:auto;background:#fff;

@@ -13,6 +13,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # option help says [default: …] literally
 )
 for group in (archivist.app, research.app, audit.app, proofs.app, admin.app, demo.app, exports.app):
     app.registered_commands.extend(group.registered_commands)

@@ -87,9 +87,15 @@ def registry(title: str, entries: Sequence[Entry]) -> None:
     table(title, columns, ((e.name, names(e.aliases), *e.details.values()) for e in entries))
 
 
+def plural(word: str, n: int) -> str:
+    if n == 1:
+        return word
+    return word + ("es" if word.endswith("s") else "s")
+
+
 def imported(result: ImportResult) -> None:
     def counts(counter: dict[str, int]) -> str:
-        return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counter.items())
+        return ", ".join(f"{n} {plural(kind, n)}" for kind, n in counter.items())
 
     typer.echo(f"added: {counts(result.added) or 'nothing'}")
     if result.skipped:

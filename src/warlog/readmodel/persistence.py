@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+from warlog.readmodel.exports import ExportQueries
 from warlog.readmodel.writer import Writer
 from warlog.resolution import Claim, ClaimRef
 from warlog.results import Change, PlaceState
@@ -80,7 +81,7 @@ class ReportRow:
     retracted_at: str | None
 
 
-class ReadModel(TrackingRecorder, ABC):
+class ReadModel(ExportQueries, TrackingRecorder, ABC):
     """What every backend's read model does; SQL shared, connections and DDL per backend."""
 
     application_name = "warlog"

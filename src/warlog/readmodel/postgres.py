@@ -13,24 +13,28 @@ PostgreSQL database happened to be created with.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from itertools import islice
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InternalError, StoredEvent
 from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresTrackingRecorder,
 )
 from psycopg import Cursor
-from psycopg.rows import TupleRow, tuple_row
+from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from warlog.readmodel.exports import PostgresExportQueries
 from warlog.readmodel.persistence import CREATE_STATEMENTS, TABLES, ReadModel
 
 _TEXT = re.compile(r"\bTEXT\b")
+DDL_ATTEMPTS = 5
 
 
 def quote(identifier: str) -> str:
@@ -54,6 +58,36 @@ def create_schema(datastore: PostgresDatastore) -> None:
                 Identifier(datastore.schema)))
 
 
+def lock_ddl(curs: Cursor[DictRow], schema: str) -> None:
+    """Let one process at a time create or replace a schema's tables and functions.
+
+    eventsourcing replaces its insert function every time an archive is opened,
+    and PostgreSQL fails concurrent replacements of one function with "tuple
+    concurrently updated"; four processes opening one archive at once hit it.
+    A transaction-scoped advisory lock queues them instead.
+    """
+    curs.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                 (f"warlog ddl {schema}",))
+
+
+def create_with_retries(create: Callable[[], None]) -> None:
+    """Create tables again when a process creating the same ones made this attempt fail.
+
+    The library creates composite types in transactions of their own, before
+    any lock can be taken; two first opens of a new schema can collide there
+    (a unique violation in the catalogue). Every statement is idempotent, so
+    the loser's retry finds the objects made and succeeds.
+    """
+    for attempt in range(1, DDL_ATTEMPTS + 1):
+        try:
+            create()
+            return
+        except (IntegrityError, InternalError):
+            if attempt == DDL_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
+
+
 class PostgresArchiveRecorder(PostgresApplicationRecorder):
     """The log's recorder, which first creates the schema named by `?schema=`.
 
@@ -61,11 +95,20 @@ class PostgresArchiveRecorder(PostgresApplicationRecorder):
     creates it at the moment the library creates the archive's tables (when an
     archive is opened with table creation on), so a new schema name behaves
     like a new SQLite file name: the first write makes a new, empty archive.
+    Creation is serialised per schema, so processes may open an archive at once.
     """
 
     def create_table(self) -> None:
         create_schema(self.datastore)
-        super().create_table()
+        create_with_retries(super().create_table)
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        lock_ddl(curs, self.datastore.schema)
+        super()._create_table(curs)
+        # The library creates the snapshots table next, outside any lock, where two
+        # first opens collide; made here, under the lock, it is already there then.
+        snapshots = self.events_table_name.removesuffix("_events") + "_snapshots"
+        PostgresAggregateRecorder(self.datastore, events_table_name=snapshots)._create_table(curs)
 
     def restore(self, events: Iterable[tuple[int, StoredEvent]]) -> int:
         """Insert (position, stored event) pairs in one transaction at their original positions."""
@@ -86,7 +129,7 @@ class PostgresArchiveRecorder(PostgresApplicationRecorder):
         return count
 
 
-class PostgresReadModel(PostgresTrackingRecorder, ReadModel):
+class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadModel):
     """The read model's tables and the tracking position, in one schema and one transaction."""
 
     def __init__(
@@ -111,6 +154,13 @@ class PostgresReadModel(PostgresTrackingRecorder, ReadModel):
         self._ddl = [self._sql(_TEXT.sub('TEXT COLLATE "C"', s)) for s in CREATE_STATEMENTS]
         # Composed without format(), so braces in the text are taken literally.
         self.sql_create_statements.extend(Composed([SQL(s)]) for s in self._ddl)
+
+    def create_table(self) -> None:
+        create_with_retries(super().create_table)
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        lock_ddl(curs, self.datastore.schema)
+        super()._create_table(curs)
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Cursor[TupleRow]]:
