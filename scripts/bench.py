@@ -524,7 +524,7 @@ def import_worker(db: str, paths: list[str]) -> None:
     results = []
     profile_dir = os.environ.get(PROFILE_ENV)
     for path in paths:
-        profiler = cProfile.Profile() if profile_dir and "-reports" in Path(path).name else None
+        profiler = cProfile.Profile() if profile_dir and "-registry" not in Path(path).name else None
         started = datetime.now(UTC)
         began = time.perf_counter()
         with open(path, "rb") as lines:
@@ -1018,7 +1018,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--workdir", help="keep the generated files and databases here")
     p.add_argument("--out", help="write the figures as JSON to this file")
     p.add_argument("--profile", metavar="DIR",
-                   help="cProfile the report imports and the state of all places into DIR/<backend>/, "
+                   help="cProfile the imports and the state of all places into DIR/<backend>/, "
                         "and print the top 15 functions by cumulative time")
     args = p.parse_args(argv)
     args.claims = args.claims or (20_000 if args.small else 1_000_000)
@@ -1109,7 +1109,9 @@ def main(argv: list[str]) -> int:
     if args.profile:
         for backend in measured:
             where = Path(args.profile, backend)
-            for title, pattern in (("import of the report files", "import-*.prof"),
+            for title, pattern in (("import of the report files", "import-*-reports.prof"),
+                                   ("import of the corrections and retractions",
+                                    "import-*-amendments.prof"),
                                    ("state of all places", "state-all.prof")):
                 found = sorted(str(p) for p in where.glob(pattern))
                 if found:

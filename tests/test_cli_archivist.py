@@ -395,6 +395,21 @@ def test_correct_changes_the_claim_from_then_on(db: str) -> None:
     assert (homs["controller"], homs["since"]) == ("opposition", "2024-12-03")
 
 
+def test_correct_applies_a_correction_made_before_and_since_undone(db: str) -> None:
+    ok(db, "report", "add", "--id", "r1", "--source", "S", "--published", "2024-12-07",
+       "--claim", "Homs:regime:controlled:2024-12-01")
+    ok(db, "correct", "r1", "1", "--set", "status=besieged", "--reason", "per the wire")
+    ok(db, "correct", "r1", "1", "--set", "status=controlled", "--reason", "wire withdrawn")
+    assert state(db, "--at", "2024-12-02")["Homs"]["status"] == "controlled"
+    # the same correction again is a new correction now: it must change the claim
+    result = cli(db, "correct", "r1", "1", "--set", "status=besieged", "--reason",
+                 "per the wire")
+    if result.exit_code == 0:
+        assert state(db, "--at", "2024-12-02")["Homs"]["status"] == "besieged"
+    else:
+        assert result.exit_code == 1 and result.stderr.strip()
+
+
 def test_correct_resolves_names_to_canonical_ones(db: str) -> None:
     ok(db, "report", "add", "--id", "r1", "--source", "S", "--published", "2024-12-07",
        "--claim", "Homs:regime:controlled:2024-12-01")

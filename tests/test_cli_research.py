@@ -317,6 +317,10 @@ def test_state_place_option_takes_a_name_or_alias(db: str, tmp_path: Path) -> No
         data = state_json(db, "--at", "2024-12-04", "--place", given)
         assert [p["place"] for p in data["places"]] == ["Homs"]
         assert visible(data["places"][0]) == HOMS_AT["2024-12-04"]
+    # the same with a grade filter, which answers from the claims themselves
+    graded = state_json(db, "--at", "2024-12-04", "--place", "hims", "--min-reliability", "A")
+    assert [p["place"] for p in graded["places"]] == ["Homs"]
+    assert visible(graded["places"][0]) == HOMS_AT["2024-12-04"]
     # a known place with no claims gives no entry, and is not an error
     assert state_json(db, "--at", "2024-12-04", "--place", "Palmyra")["places"] == []
 

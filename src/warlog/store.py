@@ -56,12 +56,12 @@ class Store:
         where a first write will create one.
         """
         if not self.is_postgres:
-            return self.path.exists()
+            return self.path.exists() and self.path.stat().st_size > 0
         import psycopg  # here, so SQLite archives never pay for importing it
 
         from warlog.archive import Archive
 
-        env = self.environment()
+        env = self.connection()
         try:
             with psycopg.connect(
                 dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
@@ -91,6 +91,16 @@ class Store:
         return url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)).geturl()
 
     def environment(self) -> dict[str, str]:
+        """The eventsourcing environment; tables are created only where there is no archive yet.
+
+        Creating tables is DDL: on PostgreSQL even `CREATE INDEX IF NOT EXISTS`
+        takes a table lock, and two archivists opening the same archive while a
+        third appends would deadlock on it. An existing archive is opened as is.
+        """
+        return {**self.connection(), "CREATE_TABLE": "n" if self.exists() else "y"}
+
+    def connection(self) -> dict[str, str]:
+        """Where the archive is and how to reach it (no table creation setting)."""
         if not self.is_postgres:
             if self.path.is_dir():
                 raise WarlogError(f"--db {self.location} is a directory; give a file name")

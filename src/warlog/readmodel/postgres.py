@@ -34,6 +34,7 @@ from warlog.readmodel.exports import PostgresExportQueries
 from warlog.readmodel.persistence import CREATE_STATEMENTS, TABLES, ReadModel
 
 _TEXT = re.compile(r"\bTEXT\b")
+_INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+) ")
 DDL_ATTEMPTS = 5
 
 
@@ -152,15 +153,29 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
         )
         self._schema_prefix = quote(datastore.schema) + "."
         self._ddl = [self._sql(_TEXT.sub('TEXT COLLATE "C"', s)) for s in CREATE_STATEMENTS]
-        # Composed without format(), so braces in the text are taken literally.
-        self.sql_create_statements.extend(Composed([SQL(s)]) for s in self._ddl)
 
     def create_table(self) -> None:
         create_with_retries(super().create_table)
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
+        """Create what is missing, without locking what is there.
+
+        `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on its table before it
+        finds the index exists; held to the end of this transaction, those locks
+        met a projector's row locks in the opposite order and deadlocked, so
+        existing indexes are skipped instead. (`CREATE TABLE IF NOT EXISTS`
+        locks nothing when the table is there.)
+        """
         lock_ddl(curs, self.datastore.schema)
         super()._create_table(curs)
+        curs.execute("SELECT indexname FROM pg_catalog.pg_indexes WHERE schemaname = %s",
+                     (self.datastore.schema,))
+        indexes = {row["indexname"] for row in curs.fetchall()}
+        for statement in self._ddl:
+            index = _INDEX.match(statement)
+            if index is None or index.group(1) not in indexes:
+                # Composed without format(), so braces in the text are taken literally.
+                curs.execute(Composed([SQL(statement)]), prepare=False)
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Cursor[TupleRow]]:
@@ -189,11 +204,16 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
         return int(c.rowcount)
 
     def drop(self) -> None:
-        """Empty the read model in one transaction, so no reader ever finds its tables missing."""
+        """Empty the read model in one transaction, so no reader ever finds its tables missing.
+
+        The tracking row goes first: every projection locks it before any table,
+        so taking it first makes a running projection finish, and a starting one
+        wait, before the tables are locked, rather than deadlock with the drop.
+        """
         with self._transaction(commit=True) as c:
-            for table in TABLES:
-                c.execute(self._sql(f"DROP TABLE IF EXISTS {table}"))
             c.execute(self._sql(f"DELETE FROM {self._tracking_table} WHERE application_name=?"),
                       (self.application_name,))
+            for table in TABLES:
+                c.execute(self._sql(f"DROP TABLE IF EXISTS {table}"))
             for statement in self._ddl:
                 c.execute(statement)
