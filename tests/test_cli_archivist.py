@@ -503,12 +503,12 @@ def test_python_dash_m_warlog(db: str, tmp_path: Path) -> None:
 SCRIPT = Path(sys.executable).parent / "warlog"
 
 
-def test_console_script_files_a_report(db: str, tmp_path: Path) -> None:
-    added = run([str(SCRIPT), "report", "add", "--db", db, "--id", "cs-1", "--source", "S",
-                 "--published", "2024-12-07", "--claim", "Homs:rebels:besieged"], tmp_path)
+def test_console_script_files_a_report(sqlite_db: str, tmp_path: Path) -> None:
+    added = run([str(SCRIPT), "report", "add", "--db", sqlite_db, "--id", "cs-1", "--source",
+                 "S", "--published", "2024-12-07", "--claim", "Homs:rebels:besieged"], tmp_path)
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "cs-1"
-    assert state(db, "--at", "2024-12-07")["Homs"]["contested_by"] == ["opposition"]
+    assert state(sqlite_db, "--at", "2024-12-07")["Homs"]["contested_by"] == ["opposition"]
 
 
 def test_console_script_help_and_exit_codes(tmp_path: Path) -> None:

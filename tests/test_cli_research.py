@@ -225,29 +225,25 @@ def test_state_follows_the_resolution_rule_on_every_scenario(db: str, tmp_path: 
 def test_state_is_the_same_however_the_claims_arrived(db: str, tmp_path: Path) -> None:
     """Reports filed one command at a time, latest valid date first, then amended: the
     answers match the rule, and the plain query agrees with a filtered one that happens to
-    keep every claim (all these reports are graded A), as known now and at earlier times."""
+    keep every claim (all these reports are graded A), as known now and at an earlier time."""
     ok(db, "init")
-    records = [*HOMS, *HAMA, *DARAA]
-    times = []
-    for number, record in enumerate(sorted(records, key=lambda r: r["claims"][0]["date"],
-                                           reverse=True)):
+    records = sorted([*HOMS, *HAMA], key=lambda r: r["claims"][0]["date"], reverse=True)
+    for number, record in enumerate(records):
         path = tmp_path / f"one-{number}.jsonl"
         path.write_text(json.dumps(record) + "\n", encoding="utf-8")
         ok(db, "import", str(path))
-        times.append(recorded_at(db, record["id"], "reported"))
-    for place, by_day in (("Homs", HOMS_AT), ("Hama", HAMA_AT), ("Daraa", DARAA_AT)):
+    for place, by_day in (("Homs", HOMS_AT), ("Hama", HAMA_AT)):
         for day, seen in by_day.items():
             assert visible(state(db, "--at", day)[place]) == seen, (place, day)
+    halfway = recorded_at(db, records[len(records) // 2]["id"], "reported")
     ok(db, "correct", "h2", "1", "--set", "date=2024-12-03", "--reason", "a day later")
     ok(db, "retract", "m2", "1", "--reason", "no fighting in Hama that week")
-    for known in (times[len(times) // 2], times[-1], None):
-        option = () if known is None else ("--known-at", known)
-        for day in ("2024-11-30", "2024-12-01", "2024-12-02", "2024-12-03", "2024-12-04",
-                    "2024-12-05", "2024-12-09"):
+    for option in (("--known-at", halfway), ()):
+        for day in ("2024-12-02", "2024-12-03", "2024-12-04", "2024-12-05"):
             plain = state(db, "--at", day, *option)
             graded = state(db, "--at", day, "--min-reliability", "A", *option)
             assert {p: visible(e) for p, e in plain.items()} == (
-                {p: visible(e) for p, e in graded.items()}), (day, known)
+                {p: visible(e) for p, e in graded.items()}), (day, option)
     # the amendments, worked out by hand: SDF's siege, moved to the 3rd, comes after that
     # day's disputed control (rule c after rule a), so it stands; without the rebels'
     # pressure Hama is simply left on the 4th, and the rebels' withdrawal changes nothing
@@ -267,6 +263,8 @@ def test_state_json_shape_sorting_and_canonical_names(db: str, tmp_path: Path) -
     assert data["at"] == "2024-12-06"
     names = [p["place"] for p in data["places"]]
     assert names == ["Al-Hamah", "Aleppo", "Daraa", "Douma", "Hama", "Homs", "Idlib"]
+    graded = state_json(db, "--at", "2024-12-06", "--min-reliability", "A")
+    assert [p["place"] for p in graded["places"]] == names
     for entry in data["places"]:
         assert set(entry) == PLACE_KEYS
         assert isinstance(entry["contested_by"], list) and isinstance(entry["candidates"], list)

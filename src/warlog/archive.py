@@ -9,18 +9,15 @@ read it and apply the resolution rule; none replays the log.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from importlib import resources
 from itertools import groupby
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from warlog import clock
-from warlog.checkpoint import generate_key, public_key_bytes
 from warlog.domain import (
     ACTORS_ID,
     KEYS_ID,
@@ -35,7 +32,6 @@ from warlog.domain import (
 )
 from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem, WarlogError
 from warlog.importer import Importer, ImportResult
-from warlog.keyring import Signer, archive_key_file, archivist_key_file, read_key, write_key
 from warlog.names import did_you_mean
 from warlog.projection import StateProjection, catch_up
 from warlog.readmodel.persistence import ClaimRow, ReadModel
@@ -43,7 +39,11 @@ from warlog.records import Record, check, read_records
 from warlog.resolution import Step, state_on, steps
 from warlog.results import Change, Entry, Interval, LogEntry, PlaceState, State, Timeline
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 R = TypeVar("R", bound=Recorded)
+DATA = Path(__file__).parent / "data"
 
 
 def read_model_class(persistence_module: str) -> type[ReadModel]:
@@ -128,6 +128,8 @@ class Archive(Application[UUID]):
         return self._registry(Keys, KEYS_ID)
 
     def archive_key(self) -> Ed25519PrivateKey:
+        from warlog.keyring import archive_key_file, read_key
+
         keys = self.keys()
         if keys is None or keys.archive_key is None:
             raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
@@ -135,6 +137,9 @@ class Archive(Application[UUID]):
 
     def keygen(self, archivist: str, for_archivist: str | None = None) -> tuple[Path, str]:
         """Make the archive's signing key, or an archivist's; returns (key file, public key)."""
+        from warlog.checkpoint import generate_key, public_key_bytes
+        from warlog.keyring import Signer, archive_key_file, archivist_key_file, write_key
+
         keys = self.keys() or Keys(archivist=archivist)
         if for_archivist is None and keys.archive_key is not None:
             raise WarlogError(f"the archive already has a key: {keys.archive_key}")
@@ -187,7 +192,11 @@ class Archive(Application[UUID]):
         return importer
 
     def _save(self, aggregates: list[Recorded]) -> None:
-        Signer(self.keys(), self.keys_dir).sign([e for a in aggregates for e in a.pending_events])
+        keys = self.keys()
+        if keys is not None and keys.archive_key is not None:
+            from warlog.keyring import Signer  # cryptography is loaded only by signing archives
+
+            Signer(keys, self.keys_dir).sign([e for a in aggregates for e in a.pending_events])
         first_versions = {a.id: a.pending_events[0].originator_version for a in aggregates}
         try:
             self.save(*aggregates)
@@ -399,6 +408,5 @@ def log_entry(position: int, event: Any, report: str | None = None) -> LogEntry:
 
 def starter_records() -> Iterator[Record | Problem]:
     """The shipped gazetteer of Syria and its actors, as import records."""
-    data = resources.files("warlog").joinpath("data")
     for name in ("places.jsonl", "actors.jsonl"):
-        yield from read_records(data.joinpath(name).read_text("utf-8").splitlines(), name)
+        yield from read_records((DATA / name).read_bytes().splitlines(), name)

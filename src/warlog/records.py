@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
 import orjson
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from warlog.canonical import nfc
 from warlog.errors import Problem
 from warlog.names import did_you_mean
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+SCHEMAS = Path(__file__).parent / "schemas"
 
 RECORD_TYPES = ("place", "actor", "report", "correction", "retraction")
 
@@ -38,19 +41,24 @@ class Record:
 
 @cache
 def schema(record_type: str) -> dict[str, Any]:
-    text = resources.files("warlog").joinpath("schemas", f"{record_type}.json").read_bytes()
+    text = (SCHEMAS / f"{record_type}.json").read_bytes()
     loaded: dict[str, Any] = orjson.loads(text)
     return loaded
 
 
 @cache
 def validator(record_type: str) -> Draft202012Validator:
+    """The pure-Python validator: slower, but it explains; used only for records that fail."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema(record_type))
 
 
 @cache
 def fast_validator(record_type: str) -> Any:
     """The same schema compiled in Rust: a yes/no in microseconds for the common, valid record."""
+    import jsonschema_rs
+
     return jsonschema_rs.Draft202012Validator(schema(record_type))
 
 

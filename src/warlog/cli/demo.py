@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from warlog import clock
-from warlog.archive import Archive
+from warlog.archive import DATA, Archive
 from warlog.cli import render
 from warlog.cli.options import user_errors
 from warlog.store import Store
@@ -34,7 +33,7 @@ def demo(
     if Store(location).exists():
         raise typer.BadParameter(f"{location} already exists; the demo builds a new archive")
     archive = Archive(Store(location).environment())
-    lines = resources.files("warlog").joinpath("data", "sample.jsonl").read_text().splitlines()
+    lines = (DATA / "sample.jsonl").read_text("utf-8").splitlines()
     reports = [line for line in lines if '"type": "report"' in line]
     amendments = [line for line in lines if line not in reports]
 

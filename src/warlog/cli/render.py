@@ -7,14 +7,10 @@ from typing import Any
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from warlog.diff import Changes, DatesDiff, KnownDiff, PlaceDiff, Visible
 from warlog.importer import ImportResult
 from warlog.results import Change, Entry, LogEntry, State, Timeline
-
-console = Console(highlight=False, soft_wrap=False)
 
 
 def json(value: Any) -> None:
@@ -22,12 +18,15 @@ def json(value: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from rich.console import Console  # only tables need rich; --json stays quick to start
+    from rich.table import Table
+
     grid = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
-    console.print(grid)
+    Console(highlight=False, soft_wrap=False).print(grid)
 
 
 def names(values: Sequence[str]) -> str:
