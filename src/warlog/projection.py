@@ -9,6 +9,7 @@ detected by the tracking position and simply re-read.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,10 +28,13 @@ class StateProjection(Projection[ReadModel]):
     name = "warlog"
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.project([(tracking.notification_id, domain_event)], tracking)
+        expected = self.view.max_tracking_id(tracking.application_name)
+        self.view.project([(tracking.notification_id, domain_event)], tracking, expected)
 
-    def process_batch(self, events: Sequence[tuple[int, Any]], application_name: str) -> None:
-        self.view.project(events, Tracking(application_name, events[-1][0]))
+    def process_batch(
+        self, events: Sequence[tuple[int, Any]], application_name: str, expected: int | None
+    ) -> None:
+        self.view.project(events, Tracking(application_name, events[-1][0]), expected)
 
 
 def catch_up(app: Any, projection: StateProjection) -> int:
@@ -38,16 +42,19 @@ def catch_up(app: Any, projection: StateProjection) -> int:
     done = 0
     failures = 0
     while True:
-        position = projection.view.max_tracking_id(app.name) or 0
-        notifications = app.recorder.select_notifications(start=position + 1, limit=BATCH)
+        position = projection.view.max_tracking_id(app.name)
+        notifications = app.recorder.select_notifications(start=(position or 0) + 1, limit=BATCH)
         if not notifications:
             return done
         events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
         try:
-            projection.process_batch(events, app.name)
-        except (StaleTracking, OperationalError):
-            failures += 1
+            projection.process_batch(events, app.name, position)
+        except StaleTracking:
+            continue  # another process made progress (or a rebuild began): read again
+        except OperationalError:
+            failures += 1  # e.g. SQLite's busy snapshot: back off and read again
             if failures > RETRIES:
                 raise
+            time.sleep(0.01 * failures)
             continue
         done += len(events)

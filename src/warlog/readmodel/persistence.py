@@ -108,33 +108,37 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
 
     # Writing ------------------------------------------------------------
 
-    def project(self, events: Sequence[tuple[int, Any]], tracking: Tracking) -> None:
-        """Write the rows of these (position, domain event) pairs and the new tracking position."""
+    def project(
+        self, events: Sequence[tuple[int, Any]], tracking: Tracking, expected: int | None
+    ) -> None:
+        """Write these (position, domain event) pairs' rows and move tracking on from `expected`.
+
+        `expected` is the tracking position the caller read before it read the
+        events (None: there was none). If another process moved it meanwhile, or a
+        rebuild dropped it, nothing is written and `StaleTracking` says to re-read.
+        """
         with self._transaction(commit=True) as c:
-            self._advance_tracking(c, events[0][0], tracking.notification_id)
+            self._advance_tracking(c, expected, tracking.notification_id)
             Writer(c, self._sql).project(events)
 
-    def _advance_tracking(self, c: Cursor, first: int, last: int) -> None:
-        """Compare-and-set: only a process whose batch starts after the tracking position wins.
+    def _advance_tracking(self, c: Cursor, expected: int | None, last: int) -> None:
+        """Compare-and-set on the tracking row, as the transaction's first write.
 
-        The first write of the transaction takes the write lock (SQLite) or the
-        row lock (PostgreSQL), so two processes can never both project a batch.
+        The first write takes the write lock (SQLite) or the row lock (PostgreSQL,
+        which re-checks the condition against the committed row after waiting), so
+        two processes can never both project a batch, nor one project past a rebuild.
         """
         table = self._tracking_table
-        c.execute(
-            self._sql(f"UPDATE {table} SET notification_id=? "
-                      "WHERE application_name=? AND notification_id<?"),
-            (last, self.application_name, first),
-        )
-        if self._rowcount(c) == 1:
-            return
-        c.execute(
-            self._sql(f"INSERT INTO {table} (application_name, notification_id) VALUES (?, ?) "
-                      "ON CONFLICT (application_name) DO NOTHING"),
-            (self.application_name, last),
-        )
+        if expected is None:
+            c.execute(self._sql(f"INSERT INTO {table} (application_name, notification_id) "
+                                "VALUES (?, ?) ON CONFLICT (application_name) DO NOTHING"),
+                      (self.application_name, last))
+        else:
+            c.execute(self._sql(f"UPDATE {table} SET notification_id=? "
+                                "WHERE application_name=? AND notification_id=?"),
+                      (last, self.application_name, expected))
         if self._rowcount(c) != 1:
-            raise StaleTracking(first)
+            raise StaleTracking(last)
 
     # Reading ------------------------------------------------------------
 
