@@ -8,7 +8,7 @@ read it and apply the resolution rule; none replays the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -87,11 +87,18 @@ class Archive(Application[UUID]):
         return True
 
     def import_records(
-        self, items: Iterable[Record | Problem], archivist: str, *, bare: bool = False
+        self, items: Iterable[Record | Problem], archivist: str, *, bare: bool = False,
+        skip_repeats: bool = True,
     ) -> ImportResult:
-        """Check every record, then append all of them in one transaction, or nothing."""
+        """Check every record, then append all of them in one transaction, or nothing.
+
+        With `skip_repeats` (imports), a correction or retraction identical to one
+        already recorded is skipped, so a file imported twice appends nothing; a
+        command given by hand (`correct`, `retract`) is always taken as new.
+        """
         with clock.recording():
             importer = self._importer(archivist, bare=bare)
+            importer.skip_repeats = skip_repeats
             importer.add_all(items)
             if importer.problems:
                 raise InvalidInput(importer.problems)
@@ -109,14 +116,14 @@ class Archive(Application[UUID]):
         """Correct fields of one claim; the reason is required."""
         record = _present(type="correction", report=report, claim=claim, set=changes,
                           reason=reason)
-        return self.import_records(check(record, "correction"), archivist)
+        return self.import_records(check(record, "correction"), archivist, skip_repeats=False)
 
     def retract(
         self, report: str, claim: int | None, reason: str | None, archivist: str
     ) -> ImportResult:
         """Retract one claim, or the whole report when claim is None; the reason is required."""
         record = _present(type="retraction", report=report, claim=claim, reason=reason)
-        return self.import_records(check(record, "retraction"), archivist)
+        return self.import_records(check(record, "retraction"), archivist, skip_repeats=False)
 
     # Keys ---------------------------------------------------------------
 
@@ -168,13 +175,14 @@ class Archive(Application[UUID]):
             self._save([keys])
         self.catch_up()
 
-    def catch_up(self) -> int:
-        return catch_up(self, self.projection)
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Project what the read model has not seen yet; returns how many events."""
+        return catch_up(self, self.projection, progress)
 
-    def rebuild(self) -> int:
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read model and project the whole log again."""
         self.view.drop()
-        return self.catch_up()
+        return self.catch_up(progress)
 
     def _importer(self, archivist: str, *, bare: bool) -> Importer:
         places = self._registry(Places, PLACES_ID)

@@ -50,7 +50,9 @@ class Importer:
         load_report: ReportLoader,
         known_report_ids: Callable[[], Iterable[str]],
         archivist: str,
+        skip_repeats: bool = True,
     ) -> None:
+        self.skip_repeats = skip_repeats  # a file imported again skips what it already recorded
         self.places = places
         self.actors = actors
         self.load_report = load_report
@@ -232,7 +234,7 @@ class Importer:
             return [*problems, (rejected.field, rejected.message)]
         if problems:
             return problems
-        if report.has_correction(f["claim"], changes, f["reason"]):
+        if self.skip_repeats and report.has_correction(f["claim"], changes, f["reason"]):
             self.result.skipped["correction"] += 1
             return []
         report.correct(f["claim"], changes, f["reason"], self.archivist)
@@ -242,7 +244,7 @@ class Importer:
     def _retraction(self, f: dict[str, Any]) -> list[tuple[str, str]]:
         report = self._existing_report(f["report"])
         claim = f.get("claim")
-        if report.has_retraction(claim, f["reason"]):
+        if self.skip_repeats and report.has_retraction(claim, f["reason"]):
             self.result.skipped["retraction"] += 1
             return []
         report.withdraw(claim, f["reason"], self.archivist)

@@ -11,7 +11,7 @@ and against the archivists' signatures.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +124,8 @@ def read_checkpoint(text: str, trusted: Ed25519PublicKey | None, keys: KeyTimeli
 
 
 def verify(
-    archive: Archive, checkpoints: list[tuple[str, str]], trusted: Ed25519PublicKey | None = None
+    archive: Archive, checkpoints: list[tuple[str, str]], trusted: Ed25519PublicKey | None = None,
+    progress: Callable[[int], None] = lambda _: None,
 ) -> Verification:
     """Recompute the whole tree from the stored events and hold it to every promise."""
     result = Verification()
@@ -136,6 +137,7 @@ def verify(
         recorded_position, recorded_hash = next(recorded, (None, None))
         hashed = merkle.leaf_hash(leaf_bytes)
         hashes.append(hashed)
+        progress(1)
         if event is None:
             result.findings.append(Finding(position, "stored event cannot be read back: "
                                                      + leaf_bytes.decode(errors="replace")))

@@ -10,7 +10,7 @@ detected by the tracking position and simply re-read.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import OperationalError, Tracking
@@ -37,7 +37,8 @@ class StateProjection(Projection[ReadModel]):
         self.view.project(events, Tracking(application_name, events[-1][0]), expected)
 
 
-def catch_up(app: Any, projection: StateProjection) -> int:
+def catch_up(app: Any, projection: StateProjection,
+             progress: Callable[[int], None] | None = None) -> int:
     """Project every event after the read model's tracking position; returns how many."""
     done = 0
     failures = 0
@@ -58,3 +59,5 @@ def catch_up(app: Any, projection: StateProjection) -> int:
             time.sleep(0.01 * failures)
             continue
         done += len(events)
+        if progress is not None:
+            progress(len(events))

@@ -10,7 +10,8 @@ import typer
 
 from warlog import dump as dumping
 from warlog.archive import Archive
-from warlog.cli.options import Db, open_existing, read_input, user_errors
+from warlog.cli.options import Db, open_existing, user_errors
+from warlog.cli.progress import input_lines
 from warlog.errors import WarlogError
 from warlog.store import Store
 
@@ -41,10 +42,10 @@ def restore(
     db: Db = None,
 ) -> None:
     """Restore a dump into a new, empty archive (SQLite file or PostgreSQL schema)."""
-    lines, source = read_input(file)
+    lines, source = input_lines(file, "restoring")
     archive = Archive(Store.locate(db).environment())
     try:
-        count = dumping.restore(archive, lines, source)
+        count = dumping.restore(archive, lines(), source)
     finally:
         archive.close()
     typer.echo(f"restored {count} events; run 'warlog verify' to check them")

@@ -8,7 +8,8 @@ import typer
 
 from warlog.archive import Archive
 from warlog.cli import render
-from warlog.cli.options import Archivist, Db, Json, archivist_name, read_input, user_errors, write
+from warlog.cli.options import Archivist, Db, Json, archivist_name, user_errors, write
+from warlog.cli.progress import input_lines
 from warlog.errors import InvalidInput, Problem
 from warlog.records import check
 
@@ -45,10 +46,10 @@ def import_(
 
     if choice(format_, ("jsonl", "acled"), "--format") != "acled" and register_new:
         raise WarlogError("--register-new: only for --format acled")
-    lines, source = read_input(file)
+    lines, source = input_lines(file, "importing")
     who = archivist_name(archivist)
     if format_ == "acled":
-        done = write(db, lambda a: acled.import_acled(a, lines, source, who,
+        done = write(db, lambda a: acled.import_acled(a, lines(), source, who,
                                                       register_new=register_new))
         if json:
             render.json(done.to_dict())
@@ -56,7 +57,7 @@ def import_(
             render.imported(done.result)
             typer.echo(done.summary())
         return
-    result = write(db, lambda a: a.import_file(lines, source, who))
+    result = write(db, lambda a: a.import_file(lines(), source, who))
     render.json(result.to_dict()) if json else render.imported(result)
 
 
@@ -73,9 +74,8 @@ def correct(
     """Correct fields of one claim (place, actor, status, date, credibility, …)."""
     changes = parse_assignments(set_ or [])
     who = archivist_name(archivist)
-    result = write(db, lambda a: a.correct(report, claim, changes, reason, who))
-    typer.echo(f"corrected claim {claim} of {report}" if result.added
-               else "the same correction is already recorded; nothing changed")
+    write(db, lambda a: a.correct(report, claim, changes, reason, who))
+    typer.echo(f"corrected claim {claim} of {report}")
 
 
 @app.command()
@@ -88,10 +88,8 @@ def retract(
 ) -> None:
     """Retract one claim of a report, or the whole report."""
     who = archivist_name(archivist)
-    result = write(db, lambda a: a.retract(report, claim, reason, who))
-    what = f"claim {claim} of {report}" if claim else f"report {report}"
-    typer.echo(f"retracted {what}" if result.added
-               else f"{what} is already retracted for that reason; nothing changed")
+    write(db, lambda a: a.retract(report, claim, reason, who))
+    typer.echo(f"retracted {f'claim {claim} of ' if claim else 'report '}{report}")
 
 
 @report_app.command("add")

@@ -18,6 +18,7 @@ from warlog.cli.options import (
     timestamp,
     user_errors,
 )
+from warlog.cli.progress import bar
 from warlog.diff import changes as recorded
 from warlog.diff import diff_dates, diff_known
 from warlog.errors import WarlogError
@@ -60,7 +61,9 @@ def log(
 @user_errors
 def rebuild(db: Db = None) -> None:
     """Drop the read model and project it again from the log."""
-    count = open_existing(db).rebuild()
+    archive = open_existing(db)
+    with bar("rebuilding", archive.recorder.max_notification_id()) as advance:
+        count = archive.rebuild(advance)
     typer.echo(f"read model rebuilt from {count} events")
 
 

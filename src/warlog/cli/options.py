@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import getpass
 import sqlite3
-import sys
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, NoReturn, ParamSpec, TypeVar
 from uuid import uuid4
 
 import typer
@@ -146,17 +145,3 @@ def grades(min_reliability: str, min_credibility: int) -> tuple[str, int]:
     if not 1 <= min_credibility <= 6:
         raise WarlogError(f"--min-credibility: {min_credibility} is not a grade; use 1 to 6")
     return reliability, min_credibility
-
-
-def read_input(path: str) -> tuple[list[bytes], str]:
-    if path == "-":
-        return sys.stdin.buffer.read().splitlines(), "-"
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().splitlines(), path
-    except OSError as error:
-        raise WarlogError(f"cannot read {path}: {error.strerror}") from None
-
-
-def unused(*_: Any) -> None:
-    """Placeholder for options accepted for symmetry."""

@@ -12,6 +12,7 @@ from warlog import ledger
 from warlog.checkpoint import CheckpointError, parse_vkey, vkey
 from warlog.cli import render
 from warlog.cli.options import Archivist, Db, Json, archivist_name, open_existing, user_errors
+from warlog.cli.progress import bar
 from warlog.errors import WarlogError
 from warlog.keyring import public_key
 
@@ -75,7 +76,9 @@ def verify(
 ) -> None:
     """Recompute every leaf from the stored events and check the tree, signatures, checkpoints."""
     notes = [(str(p), read_text(p)) for p in checkpoint or []]
-    result = ledger.verify(open_existing(db), notes, trusted_key(key))
+    archive = open_existing(db)
+    with bar("verifying", archive.recorder.max_notification_id()) as advance:
+        result = ledger.verify(archive, notes, trusted_key(key), advance)
     render.json(result.to_dict()) if json else render.verification(result)
     if not result.ok:
         raise typer.Exit(code=1)
