@@ -110,6 +110,8 @@ class _Walk:
             self.controller = None
             self.controller_claims = []
             self.withdrawal_claims.append(claim.ref)
+        elif self.controller is None and not self.candidates:
+            self.withdrawal_claims.append(claim.ref)  # what is known of a place nobody holds
         self.pressure.pop(claim.actor, None)
         self.pressure_claims.pop(claim.actor, None)
 

@@ -136,6 +136,9 @@ def parse_claim(text: str, index: int) -> dict[str, Any]:
     return claim
 
 
+CLEARABLE = ("attributed_to", "quote", "note")
+
+
 def parse_assignments(assignments: list[str]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for text in assignments:
@@ -144,8 +147,10 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
             raise InvalidInput([Problem("--set", "", f"'{text}' is not FIELD=VALUE, "
                                         "e.g. --set date=2024-12-06")])
         name = name.strip()
-        changes[name] = (_integer(value, "--set", name) if name == "credibility"
-                         else (value or None))
+        if name == "credibility":
+            changes[name] = _integer(value, "--set", name)
+        else:  # an empty value clears an optional text (attributed_to, quote, note)
+            changes[name] = None if not value and name in CLEARABLE else value
     return changes
 
 

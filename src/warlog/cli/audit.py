@@ -36,9 +36,11 @@ def history(
     db: Db = None, json: Json = False,
 ) -> None:
     """Every event that touched a place or a report, with corrections' before and after."""
-    changes = open_existing(db).history(
+    archive = open_existing(db)
+    changes = archive.history(
         subject, since=timestamp(since, "--since"), until=timestamp(until, "--until")
     )
+    subject = archive.places().lookup(subject) or subject
     if json:
         render.json({"subject": subject, "events": [c.to_dict() for c in changes]})
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,7 +27,9 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
-    Console(highlight=False, soft_wrap=False).print(grid)
+    # In a pipe there is no terminal width to respect: do not fold dates and names.
+    width = None if sys.stdout.isatty() else 240
+    Console(highlight=False, soft_wrap=False, width=width).print(grid)
 
 
 def names(values: Sequence[str]) -> str:
