@@ -73,12 +73,13 @@ def read_records(lines: Iterable[str | bytes], source: str) -> Iterator[Record |
         except orjson.JSONDecodeError as error:
             yield Problem(where, "", f"not valid JSON ({error}); each line must be one JSON object")
             continue
-        yield from check(value, where)
+        yield from check(value, where, normalized=line.isascii())
 
 
-def check(value: Any, where: str) -> Iterator[Record | Problem]:
+def check(value: Any, where: str, *, normalized: bool = False) -> Iterator[Record | Problem]:
     """Schema-check one decoded record (its text first put in Unicode normal form C)."""
-    value = nfc(value)
+    if not normalized:
+        value = nfc(value)
     if not isinstance(value, dict):
         yield Problem(where, "", "a record must be a JSON object with a \"type\" field")
         return
