@@ -66,3 +66,19 @@ def archive(db: str) -> Iterator[Archive]:
     opened = warlog.open(db)
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def build_the_command_once() -> Iterator[None]:
+    """typer rebuilds the click command from the app on every CliRunner invoke, which is
+    most of an in-process call's time; build it once and hand the same command to every invoke."""
+    import typer.testing
+
+    from warlog.cli.app import app
+
+    command = typer.main.get_command(app)
+    original = getattr(typer.testing, "_get_command", None)
+    typer.testing._get_command = lambda _: command  # type: ignore[attr-defined]
+    yield
+    if original is not None:
+        typer.testing._get_command = original  # type: ignore[attr-defined]

@@ -17,23 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner, Result
 
 from warlog.cli.app import app
 
 runner = CliRunner()
-COMMAND = typer.main.get_command(app)
 # The ambient environment must not choose the archive or the archivist for a test.
 CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None}
-
-
-@pytest.fixture(autouse=True)
-def build_the_command_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """typer rebuilds the click command from `app` on every invoke, which is most of an
-    in-process call's time; build it once and hand the same command to every invoke."""
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _: COMMAND, raising=False)
 
 
 def invoke(args: list[str], env: dict[str, str | None] | None = None,

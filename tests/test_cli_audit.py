@@ -8,27 +8,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner, Result
 
 from warlog.cli.app import app
 
 runner = CliRunner()
-COMMAND = typer.main.get_command(app)
 CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
                                     "COLUMNS": "200"}
 HISTORY_KEYS = {"position", "recorded_at", "archivist", "kind", "report", "claim", "place",
                 "reason", "before", "after"}
 LOG_KEYS = {"position", "recorded_at", "archivist", "event", "subject", "data"}
-
-
-@pytest.fixture(autouse=True)
-def build_the_command_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """typer rebuilds the click command from `app` on every invoke, which is most of an
-    in-process call's time; build it once and hand the same command to every invoke."""
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _: COMMAND, raising=False)
 
 
 def cli(db: str, *args: str, archivist: str | None = None) -> Result:
