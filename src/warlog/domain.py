@@ -68,9 +68,10 @@ class Report(Recorded):
         self.url = url
         self.title = title
         self.note = note
-        # Claims are flat objects: a shallow copy each keeps the event's data untouched.
-        self.filed_claims = [dict(c) for c in claims]
-        self.claims = [dict(c) for c in claims]
+        # The event's own list, never changed: corrections replace items of `claims`, a
+        # second list over the same (flat, never mutated) claim objects.
+        self.filed_claims = claims
+        self.claims = list(claims)
         self.retracted_claims: dict[int, str] = {}
         self.retraction: str | None = None
         self.corrections: list[tuple[int, ClaimValues, str]] = []

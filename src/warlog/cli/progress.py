@@ -41,6 +41,6 @@ def input_lines(path: str, label: str) -> tuple[Lines, str]:
         with open(path, "rb") as handle, bar(label, size) as advance:
             for line in handle:
                 advance(len(line))
-                yield line
+                yield line.rstrip(b"\r\n")  # as splitlines() gives them
 
     return stream, path

@@ -37,6 +37,7 @@ INSERT = {
 STEP_COLUMNS = "day, status, controller, contested_by, candidates, since, claims, walk"
 STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", "))
 RESTEP_CHUNK = 400
+FLUSH_ROWS = 5000
 
 
 def dumps(value: Any) -> str:
@@ -62,7 +63,11 @@ class Writer:
     # Plumbing -----------------------------------------------------------
 
     def insert(self, table: str, row: tuple[Any, ...]) -> None:
-        self.pending[table].append(row)
+        rows = self.pending[table]
+        rows.append(row)
+        if len(rows) >= FLUSH_ROWS:  # keep memory flat in a long command
+            self.c.executemany(self.sql(INSERT[table]), rows)
+            rows.clear()
 
     def flush(self) -> None:
         for table, rows in self.pending.items():
