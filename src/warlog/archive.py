@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -230,11 +230,12 @@ class Archive(Application[UUID]):
         return self._report(report_id)
 
     def _report(self, report_id: str) -> Report | None:
-        aggregate_id = report_uuid(report_id)
-        if not self.recorder.select_events(aggregate_id, limit=1):
-            return None  # the common case in a bulk import, answered by one indexed read
-        report: Report = self.repository.get(aggregate_id)
-        return report
+        """One indexed read: reports are short-lived aggregates, never snapshotted."""
+        report: Any = None
+        for stored in self.recorder.select_events(report_uuid(report_id)):
+            event: Any = self.mapper.to_domain_event(stored)
+            report = event.mutate(report)
+        return cast(Report | None, report)
 
     def _registry(self, cls: type[R], aggregate_id: UUID) -> R | None:
         try:
