@@ -20,6 +20,13 @@ files). The floor is the same data written by raw `sqlite3` `executemany` in
 one transaction (the stored event rows plus one row per claim), and the same
 questions asked of it in plain SQL. The table on stdout puts every figure beside
 its floor and its target; progress goes to stderr; `--out` writes the figures as JSON.
+
+`--profile DIR` adds cProfile's top functions for the imports and for `state`.
+An import that does not finish within `--import-timeout` seconds a file is
+stopped and its backend reported as not measured. The run prints a digest of
+the warlog source it measured and warns when that source changed during the
+run; to pin one version while the tree is being edited, copy it
+(`cp -rL src/warlog /tmp/snap/`) and run with `PYTHONPATH=/tmp/snap`.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import os
 import pstats
 import random
 import resource
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -561,14 +569,24 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _run_import(db: str, files: list[ImportFile], profile: str | None) -> dict[str, Any]:
+class ImportFailed(Exception):
+    """An import worker failed or did not finish in time; the backend is reported as not measured."""
+
+
+def _run_import(db: str, files: list[ImportFile], profile: str | None,
+                timeout: float) -> dict[str, Any]:
     env = {**os.environ, PROFILE_ENV: profile} if profile else None
-    done = subprocess.run(
-        [sys.executable, __file__, WORKER_FLAG, db, *(f.path for f in files)],
-        stdout=subprocess.PIPE, text=True, check=False, env=env,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, __file__, WORKER_FLAG, db, *(f.path for f in files)],
+            stdout=subprocess.PIPE, text=True, check=False, env=env, timeout=timeout * len(files),
+        )
+    except subprocess.TimeoutExpired:
+        names = ", ".join(Path(f.path).name for f in files)
+        raise ImportFailed(f"importing {names} did not finish within {timeout:.0f} s a file "
+                           "(stopped; --import-timeout sets the limit)") from None
     if done.returncode != 0:
-        raise SystemExit(f"import failed (exit {done.returncode}); see the messages above")
+        raise ImportFailed(f"import failed (exit {done.returncode}); see the messages above")
     result: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -631,8 +649,6 @@ def _size_postgres(url: str, schema: str) -> int:
 def measure(backend: str, db: str, archive: Archive, plan: Plan, args: argparse.Namespace,
             schema: str | None) -> dict[str, Any]:
     """Every figure for one backend."""
-    import warlog
-
     log(f"[{backend}] creating the archive (warlog init --bare)")
     subprocess.run([sys.executable, "-m", "warlog", "init", "--bare", "--db", db,
                     "--archivist", ARCHIVIST], check=True, stdout=subprocess.DEVNULL)
@@ -640,13 +656,26 @@ def measure(backend: str, db: str, archive: Archive, plan: Plan, args: argparse.
     profile = Path(args.profile, backend) if args.profile else None
     if profile is not None:
         profile.mkdir(parents=True, exist_ok=True)
+    opened: list[Any] = []  # the archive the queries use, closed however measuring ends
+    try:
+        return _measure(backend, db, schema, archive, args, draws, profile, opened)
+    finally:
+        for handle in opened:
+            handle.close()
+
+
+def _measure(backend: str, db: str, schema: str | None, archive: Archive,
+             args: argparse.Namespace, draws: Draws, profile: Path | None,
+             handles: list[Any]) -> dict[str, Any]:
+    import warlog
+
     out: dict[str, Any] = {"db": db, "files": [], "checkpoints": []}
-    opened = None
+    opened: Any = None
     peak_kb = 0
     for segment in archive.segments:
         label = ", ".join(Path(f.path).name for f in segment.files)
         log(f"[{backend}] importing {label}")
-        result = _run_import(db, segment.files, profile and str(profile))
+        result = _run_import(db, segment.files, profile and str(profile), args.import_timeout)
         peak_kb = max(peak_kb, result["maxrss_kb"])
         for imported, planned in zip(result["files"], segment.files, strict=True):
             imported["kind"], imported["claims"] = planned.kind, planned.claims
@@ -659,6 +688,7 @@ def measure(backend: str, db: str, archive: Archive, plan: Plan, args: argparse.
         log(f"[{backend}]   {filed:,} claims so far, {filed / max(1e-9, seconds):,.0f} claims/s")
         if opened is None:
             opened = warlog.open(db)
+            handles.append(opened)
         if any(f.kind == "reports" for f in segment.files):
             times = _state_times(opened, [d for d, _, _ in draws.fractions(args.checkpoint_samples + 1)])
             out["checkpoints"].append({"claims": segment.claims, "state_all_p50": statistics.median(times),
@@ -736,7 +766,6 @@ def measure(backend: str, db: str, archive: Archive, plan: Plan, args: argparse.
     out["rebuild_events"], out["rebuild_seconds"] = events, seconds
     out["rebuild_rate"] = events / seconds
     out["rebuild_same_state"] = opened.state(at=check[0], known_at=check[1]).to_dict() == before
-    opened.close()
     return out
 
 
@@ -1015,6 +1044,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--checkpoint-samples", type=int, default=15,
                    help="state queries at each of 10k/100k/1M claims")
     p.add_argument("--cli-runs", type=int, default=10, help="runs of `warlog state --place X`")
+    p.add_argument("--import-timeout", type=float, default=600,
+                   help="seconds an import file may take before the backend is given up (default 600)")
     p.add_argument("--workdir", help="keep the generated files and databases here")
     p.add_argument("--out", help="write the figures as JSON to this file")
     p.add_argument("--profile", metavar="DIR",
@@ -1051,8 +1082,13 @@ def main(argv: list[str]) -> int:
         notes: list[str] = []
         for backend in args.backends:
             if backend == "sqlite":
-                results["sqlite"] = measure("sqlite", str(directory / "warlog.db"), archive, plan,
-                                            args, None)
+                try:
+                    results["sqlite"] = measure("sqlite", str(directory / "warlog.db"), archive,
+                                                plan, args, None)
+                except ImportFailed as failed:
+                    notes.append(f"sqlite: not measured: {failed}")
+                    log(notes[-1])
+                    results["sqlite"] = {"skipped": str(failed)}
                 continue
             reason = postgres_reachable(args.postgres)
             if reason is not None:
@@ -1068,10 +1104,16 @@ def main(argv: list[str]) -> int:
                 try:
                     results["postgres"] = measure("postgres", f"{args.postgres}?schema={schema}",
                                                   archive, plan, args, schema)
+                except ImportFailed as failed:
+                    notes.append(f"postgres: not measured: {failed}")
+                    log(notes[-1])
+                    results["postgres"] = {"skipped": str(failed)}
                 finally:
                     conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         measured = {k: v for k, v in results.items() if "skipped" not in v}
         if not measured:
+            for note in notes:
+                print(note)
             raise SystemExit("no backend measured")
         first = next(iter(measured.values()))
         log("floor: raw sqlite3 executemany of the same bytes, one transaction")
@@ -1136,7 +1178,12 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # so `finally` drops the PostgreSQL schema and stops the worker
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if len(sys.argv) > 1 and sys.argv[1] == WORKER_FLAG:
         import_worker(sys.argv[2], sys.argv[3:])
     else:

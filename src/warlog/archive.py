@@ -253,11 +253,12 @@ class Archive(Application[UUID]):
         return self._registry(Actors, ACTORS_ID) or Actors(archivist="")
 
     def place_name(self, name: str) -> str:
-        places = self.places()
-        found = places.lookup(name)
+        """The canonical name of a place as typed; the registry is loaded only to suggest."""
+        self.catch_up()
+        found = self.view.lookup_name("place", name)
         if found is None:
-            raise NotFound(f"unknown place '{name}'{did_you_mean(name, places.all_names())}; "
-                           "'warlog places' lists them")
+            suggestion = did_you_mean(name, self.places().all_names())
+            raise NotFound(f"unknown place '{name}'{suggestion}; 'warlog places' lists them")
         return found
 
     def state(
@@ -305,7 +306,7 @@ class Archive(Application[UUID]):
     ) -> tuple[Change, ...]:
         """Every event that touched a place or a report, in log order."""
         self.catch_up()
-        place = self.places().lookup(subject)
+        place = self.view.lookup_name("place", subject)
         if place is not None:
             return tuple(self.view.history(place=place, since=since, until=until))
         if self.view.report(subject) is not None:

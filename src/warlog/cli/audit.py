@@ -40,7 +40,7 @@ def history(
     changes = archive.history(
         subject, since=timestamp(since, "--since"), until=timestamp(until, "--until")
     )
-    subject = archive.places().lookup(subject) or subject
+    subject = archive.view.lookup_name("place", subject) or subject
     if json:
         render.json({"subject": subject, "events": [c.to_dict() for c in changes]})
     else:

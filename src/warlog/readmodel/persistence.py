@@ -22,12 +22,14 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+from warlog.names import key
 from warlog.readmodel.exports import ExportQueries
 from warlog.readmodel.writer import Writer
 from warlog.resolution import Claim, ClaimRef
 from warlog.results import Change, PlaceState
 
 TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
+          "warlog_names",
           "warlog_steps", "warlog_leaves", "warlog_nodes")
 CLAIM_COLUMNS = (
     "report, claim, place, actor, status, day, credibility, reliability, "
@@ -269,6 +271,14 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             row = c.fetchone()
         return None if row is None else ReportRow(*row)
 
+    def lookup_name(self, registry: str, name: str) -> str | None:
+        """The canonical name a typed name or alias stands for in a registry, or None."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT name FROM warlog_names WHERE registry=? AND name_key=?"),
+                      (registry, key(name)))
+            row = c.fetchone()
+        return None if row is None else str(row[0])
+
     def report_of(self, aggregate_id: Any) -> str | None:
         """The report id of a report aggregate, None for other aggregates."""
         with self._transaction(commit=False) as c:
@@ -316,6 +326,9 @@ CREATE_STATEMENTS = (
     "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, archivist TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS warlog_log_time ON warlog_log (recorded_at)",
     "CREATE TABLE IF NOT EXISTS warlog_places (name TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS warlog_names ("
+    "registry TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, "
+    "PRIMARY KEY (registry, name_key))",
     "CREATE TABLE IF NOT EXISTS warlog_steps ("
     "place TEXT NOT NULL, day TEXT NOT NULL, recorded_from TEXT NOT NULL, recorded_to TEXT, "
     "status TEXT NOT NULL, controller TEXT, contested_by TEXT NOT NULL, "

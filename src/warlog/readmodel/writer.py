@@ -20,6 +20,7 @@ import orjson
 
 from warlog import clock, merkle
 from warlog.canonical import leaf
+from warlog.names import key
 from warlog.resolution import Claim, ClaimRef, Step, steps
 
 CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote",
@@ -30,6 +31,7 @@ INSERT = {
     "warlog_claims": "INSERT INTO warlog_claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_history": "INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?)",
     "warlog_places": "INSERT INTO warlog_places VALUES (?)",
+    "warlog_names": "INSERT INTO warlog_names VALUES (?,?,?)",
     "warlog_steps": "INSERT INTO warlog_steps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_leaves": "INSERT INTO warlog_leaves VALUES (?,?)",
     "warlog_nodes": "INSERT INTO warlog_nodes VALUES (?,?,?)",
@@ -126,9 +128,11 @@ class Writer:
         if kind in ("Places.Registered", "Places.AliasesAdded"):
             if kind == "Places.Registered":
                 self.insert("warlog_places", (e.name,))
+            self.names("place", e.name, kind, e.aliases)
             self.history(position, at, e.archivist, _registry_kind(kind), None, None, e.name,
                          None, None, {"aliases": e.aliases})
         elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
+            self.names("actor", e.name, kind, e.aliases)
             self.history(position, at, e.archivist, _registry_kind(kind), None, None, None,
                          None, None, {"actor": e.name, "aliases": e.aliases})
         elif kind.startswith("Keys.") and kind != "Keys.Created":
@@ -137,6 +141,11 @@ class Writer:
                          {k: v for k, v in e.__dict__.items()
                           if k in ("origin", "name", "public_key")})
         return []
+
+    def names(self, registry: str, name: str, kind: str, aliases: list[str]) -> None:
+        """Every name and alias, by its lookup key: one indexed read resolves what a user typed."""
+        for alias in ([name] if kind.endswith("Registered") else []) + aliases:
+            self.insert("warlog_names", (registry, key(alias), name))
 
     def filed(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         self.insert("warlog_reports", (e.originator_id.hex, e.report_id, e.source, e.published,
