@@ -38,6 +38,7 @@ from warlog.readmodel.persistence import ClaimRow, ReadModel
 from warlog.records import Record, check, read_records
 from warlog.resolution import Step, state_on, steps
 from warlog.results import Change, Entry, Interval, LogEntry, PlaceState, State, Timeline
+from warlog.transcoder import OrjsonTranscoder
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -69,10 +70,7 @@ class Archive(Application[UUID]):
         self.projection = StateProjection(self.view)
 
     def construct_transcoder(self) -> Transcoder:
-        try:
-            from warlog.transcoder import OrjsonTranscoder
-        except ImportError:  # pragma: no cover - before the fast transcoder exists
-            return super().construct_transcoder()
+        """orjson in place of the library's JSON encoder, with the same transcodings."""
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
         return transcoder

@@ -12,14 +12,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 STATUSES = ("controlled", "contested", "besieged", "withdrawn")
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimRef:
-    """Names one claim: the report it belongs to and its number in it."""
+class ClaimRef(NamedTuple):
+    """Names one claim: the report it belongs to and its number in it.
+
+    A named tuple, not a dataclass: `state` builds one per supporting claim of
+    every place, and tuples are made in C from the stored pairs.
+    """
 
     report: str
     claim: int

@@ -164,10 +164,11 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         statement = statement.format(where="" if place is None else " WHERE p.name = ?")
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
-            rows = [tuple(r) for r in c.fetchall()]
+            rows = c.fetchall()
+        make = ClaimRef._make
         return [
-            PlaceState(r[0], r[2], r[3], tuple(orjson.loads(r[4])), tuple(orjson.loads(r[5])),
-                       r[6], tuple(ClaimRef(rep, n) for rep, n in orjson.loads(r[7])))
+            PlaceState(r[0], r[2], r[3], _names(r[4]), _names(r[5]), r[6],
+                       tuple(map(make, orjson.loads(r[7]))))
             for r in rows
         ]
 
@@ -299,6 +300,10 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             )
             row = c.fetchone()
         return None if row is None or row[0] is None else int(row[0])
+
+
+def _names(stored: str) -> tuple[str, ...]:
+    return () if stored == "[]" else tuple(orjson.loads(stored))
 
 
 CREATE_STATEMENTS = (
