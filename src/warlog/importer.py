@@ -216,11 +216,14 @@ class Importer:
                 return clock.parse_date(value)
             except ValueError as error:
                 raise Rejected("date", str(error)) from None
+        if name == "credibility":
+            return int(value)  # JSON Schema counts 2.0 as an integer; stored events hold no floats
         return value
 
     # Corrections and retractions ---------------------------------------
 
     def _correction(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        f = {**f, "claim": int(f["claim"])}
         changes: ClaimValues = {}
         problems: list[tuple[str, str]] = []
         for name, value in f["set"].items():
@@ -243,7 +246,7 @@ class Importer:
 
     def _retraction(self, f: dict[str, Any]) -> list[tuple[str, str]]:
         report = self._existing_report(f["report"])
-        claim = f.get("claim")
+        claim = None if f.get("claim") is None else int(f["claim"])
         if self.skip_repeats and report.has_retraction(claim, f["reason"]):
             self.result.skipped["retraction"] += 1
             return []

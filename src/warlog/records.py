@@ -65,6 +65,9 @@ def fast_validator(record_type: str) -> Any:
 def read_records(lines: Iterable[str | bytes], source: str) -> Iterator[Record | Problem]:
     """Yield each non-blank line as a Record, or one Problem per thing wrong with it."""
     for number, line in enumerate(lines, start=1):
+        if number == 1:  # a byte-order mark some editors write is not part of the record
+            line = (line.removeprefix(b"\xef\xbb\xbf") if isinstance(line, bytes)
+                    else line.removeprefix("\ufeff"))
         if not line.strip():
             continue
         where = f"{source}:{number}"
