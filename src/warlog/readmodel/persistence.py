@@ -144,10 +144,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
 
     # Reading ------------------------------------------------------------
 
-    def states(self, known_at: str, day: str, place: str | None = None) -> list[PlaceState]:
-        """Unfiltered state of every place (or one) from the bitemporal steps: one row each."""
-        # The derived table and CROSS JOIN make the planner go place by place:
-        # one index seek for the last step on or before the day, then one for its row.
+    def _states_query(self, known_at: str, day: str, place: str | None) -> tuple[str, list[Any]]:
+        """Per place, its last step on or before the day, as known then.
+
+        The derived table and CROSS JOIN make SQLite go place by place: one index
+        seek for the step's day, then one for its row. (PostgreSQL says the same
+        with LATERAL; see its backend.)
+        """
         statement = (
             "SELECT s.place, s.day, s.status, s.controller, s.contested_by, s.candidates, "
             "s.since, s.claims FROM (SELECT p.name AS place, (SELECT x.day FROM warlog_steps x "
@@ -157,11 +160,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             "WHERE s.place = m.place AND s.day = m.day AND s.recorded_from <= ? "
             "AND (s.recorded_to IS NULL OR s.recorded_to > ?)"
         )
-        params: list[Any] = [day, known_at, known_at]
-        if place is not None:
-            params.append(place)
-        params += [known_at, known_at]
-        statement = statement.format(where="" if place is None else " WHERE p.name = ?")
+        params: list[Any] = [day, known_at, known_at, *([] if place is None else [place]),
+                             known_at, known_at]
+        return statement.format(where="" if place is None else " WHERE p.name = ?"), params
+
+    def states(self, known_at: str, day: str, place: str | None = None) -> list[PlaceState]:
+        """Unfiltered state of every place (or one) from the bitemporal steps: one row each."""
+        statement, params = self._states_query(known_at, day, place)
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
             rows = c.fetchall()

@@ -200,6 +200,22 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
     def _tracking_table(self) -> str:
         return self.tracking_table_name
 
+    def _states_query(self, known_at: str, day: str, place: str | None) -> tuple[str, list[Any]]:
+        """LATERAL: one backward index scan per place, returning the step row itself."""
+        statement = (
+            "SELECT p.name, s.day, s.status, s.controller, s.contested_by, s.candidates, "
+            "s.since, s.claims FROM warlog_places p CROSS JOIN LATERAL ("
+            "SELECT x.day, x.status, x.controller, x.contested_by, x.candidates, x.since, "
+            "x.claims FROM warlog_steps x WHERE x.place = p.name AND x.day <= ? "
+            "AND x.recorded_from <= ? AND (x.recorded_to IS NULL OR x.recorded_to > ?) "
+            "ORDER BY x.day DESC LIMIT 1) s"
+        )
+        params: list[Any] = [day, known_at, known_at]
+        if place is not None:
+            statement += " WHERE p.name = ?"
+            params.append(place)
+        return statement, params
+
     def _rowcount(self, c: Any) -> int:
         return int(c.rowcount)
 
