@@ -8,34 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner, Result
-
+from clirun import CLEAN_ENV, as_json, ok, runner
 from warlog.cli.app import app
 
-runner = CliRunner()
-CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
-                                    "COLUMNS": "200"}
 HISTORY_KEYS = {"position", "recorded_at", "archivist", "kind", "report", "claim", "place",
                 "reason", "before", "after"}
 LOG_KEYS = {"position", "recorded_at", "archivist", "event", "subject", "data"}
-
-
-def cli(db: str, *args: str, archivist: str | None = None) -> Result:
-    extra = [] if archivist is None else ["--archivist", archivist]
-    result = runner.invoke(app, [*args, *extra, "--db", db], env=CLEAN_ENV,
-                           catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result
-
-
-def ok(db: str, *args: str, archivist: str | None = None) -> Result:
-    result = cli(db, *args, archivist=archivist)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def as_json(result: Result) -> Any:
-    return json.loads(result.stdout)
 
 
 def history(db: str, subject: str) -> dict[str, Any]:

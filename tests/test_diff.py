@@ -12,15 +12,14 @@ from typing import Any
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
 
 import warlog
+from clirun import as_json, cli, ok
 from model import folded_state
 from story import DATES, GRADES, PLACES
 from test_properties import SETTINGS, Story, append_something, new_archive
 from warlog import clock
 from warlog.archive import Archive
-from warlog.cli.app import app
 from warlog.diff import (
     CONTROL,
     KINDS,
@@ -37,28 +36,7 @@ from warlog.errors import WarlogError
 from warlog.resolution import ClaimRef
 from warlog.results import Change, PlaceState, State
 
-runner = CliRunner()
-CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
-                                    "COLUMNS": "200"}
 SAMPLE = resources.files("warlog").joinpath("data", "sample.jsonl")
-
-
-def cli(db: str, *args: str, archivist: str | None = None) -> Result:
-    extra = [] if archivist is None else ["--archivist", archivist]
-    result = runner.invoke(app, [*args, *extra, "--db", db], env=CLEAN_ENV,
-                           catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result
-
-
-def ok(db: str, *args: str, archivist: str | None = None) -> Result:
-    result = cli(db, *args, archivist=archivist)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def as_json(result: Result) -> Any:
-    return json.loads(result.stdout)
 
 
 def later(instant: str, microseconds: int = 1) -> str:
