@@ -198,11 +198,17 @@ class Archive(Application[UUID]):
         return importer
 
     def _save(self, aggregates: list[Recorded]) -> None:
+        events = [e for a in aggregates for e in a.pending_events]
+        # The record time is when the archive appends, not when the command began
+        # checking its input: restamp every event of the command, just before writing.
+        appended = clock.now()
+        for event in events:
+            event.__dict__["timestamp"] = appended
         keys = self.keys()
         if keys is not None and keys.archive_key is not None:
             from warlog.keyring import Signer  # cryptography is loaded only by signing archives
 
-            Signer(keys, self.keys_dir).sign([e for a in aggregates for e in a.pending_events])
+            Signer(keys, self.keys_dir).sign(events)
         first_versions = {a.id: a.pending_events[0].originator_version for a in aggregates}
         try:
             self.save(*aggregates)
