@@ -35,3 +35,16 @@ def test_whole_numbers_written_as_decimals_are_stored_as_integers(db: str) -> No
         assert type(corrected["claim"]) is int and type(corrected["changes"]["credibility"]) is int
     finally:
         archive.close()
+
+
+def test_one_import_is_recorded_at_one_time_after_its_records_were_checked(db: str) -> None:
+    sample = (Path(warlog.__file__).parent / "data" / "sample.jsonl").read_bytes().splitlines()
+    archive = warlog.open(db)
+    try:
+        archive.start("ana")
+        before = warlog.clock.format_time(warlog.clock.now())
+        archive.import_file(sample, "sample.jsonl", "ana")
+        times = {e.recorded_at for e in archive.log(since=before)}
+        assert len(times) == 1 and times.pop() > before
+    finally:
+        archive.close()

@@ -43,6 +43,8 @@ from warlog.transcoder import OrjsonTranscoder
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from warlog.keyring import Signer
+
 R = TypeVar("R", bound=Recorded)
 DATA = Path(__file__).parent / "data"
 
@@ -94,13 +96,12 @@ class Archive(Application[UUID]):
         already recorded is skipped, so a file imported twice appends nothing; a
         command given by hand (`correct`, `retract`) is always taken as new.
         """
-        with clock.recording():
-            importer = self._importer(archivist, bare=bare)
-            importer.skip_repeats = skip_repeats
-            importer.add_all(items)
-            if importer.problems:
-                raise InvalidInput(importer.problems)
-            self._save(importer.touched())
+        importer = self._importer(archivist, bare=bare)
+        importer.skip_repeats = skip_repeats
+        importer.add_all(items)
+        if importer.problems:
+            raise InvalidInput(importer.problems)
+        self._save(importer.touched())
         self.catch_up()
         return importer.result
 
@@ -150,17 +151,15 @@ class Archive(Application[UUID]):
             raise WarlogError(f"the archive already has a key: {keys.archive_key}")
         key = generate_key()
         public = public_key_bytes(key).hex()
-        signer = Signer(keys, self.keys_dir, own_key=key)
-        with clock.recording():
-            if for_archivist is None:
-                keys.register_archive_key(f"warlog.archive/{public[:16]}", public, archivist)
-                path = archive_key_file(self.keys_dir)
-            else:
-                keys.register_archivist_key(for_archivist, public, archivist)
-                path = archivist_key_file(self.keys_dir, for_archivist)
-            signer.sign(keys.pending_events)
-            write_key(path, key)
-            self.save(keys)
+        signer = Signer(keys, self.keys_dir, own_key=key)  # by the rule as it was before
+        if for_archivist is None:
+            keys.register_archive_key(f"warlog.archive/{public[:16]}", public, archivist)
+            path = archive_key_file(self.keys_dir)
+        else:
+            keys.register_archivist_key(for_archivist, public, archivist)
+            path = archivist_key_file(self.keys_dir, for_archivist)
+        write_key(path, key)
+        self._save([keys], signer)
         self.catch_up()
         return path, public
 
@@ -168,9 +167,8 @@ class Archive(Application[UUID]):
         keys = self.keys()
         if keys is None or name not in keys.archivist_keys:
             raise NotFound(f"archivist '{name}' has no key to revoke")
-        with clock.recording():
-            keys.revoke_archivist_key(name, reason, archivist)
-            self._save([keys])
+        keys.revoke_archivist_key(name, reason, archivist)
+        self._save([keys])
         self.catch_up()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
@@ -197,18 +195,24 @@ class Archive(Application[UUID]):
             importer.result.added.clear()
         return importer
 
-    def _save(self, aggregates: list[Recorded]) -> None:
+    def _save(self, aggregates: list[Recorded], signer: Signer | None = None) -> None:
+        """Stamp, sign and append one command's events in one transaction.
+
+        The record time is when the archive appends, not when the command began
+        checking its input; every event of the command gets the same one.
+        """
         events = [e for a in aggregates for e in a.pending_events]
-        # The record time is when the archive appends, not when the command began
-        # checking its input: restamp every event of the command, just before writing.
         appended = clock.now()
         for event in events:
             event.__dict__["timestamp"] = appended
-        keys = self.keys()
-        if keys is not None and keys.archive_key is not None:
-            from warlog.keyring import Signer  # cryptography is loaded only by signing archives
+        if signer is None:
+            keys = self.keys()
+            if keys is not None and keys.archive_key is not None:
+                from warlog.keyring import Signer  # cryptography loads only for signing archives
 
-            Signer(keys, self.keys_dir).sign(events)
+                signer = Signer(keys, self.keys_dir)
+        if signer is not None:
+            signer.sign(events)
         first_versions = {a.id: a.pending_events[0].originator_version for a in aggregates}
         try:
             self.save(*aggregates)
@@ -257,8 +261,7 @@ class Archive(Application[UUID]):
         return self._registry(Actors, ACTORS_ID) or Actors(archivist="")
 
     def place_name(self, name: str) -> str:
-        """The canonical name of a place as typed; the registry is loaded only to suggest."""
-        self.catch_up()
+        """The canonical name of a place as typed (read model caught up by the caller)."""
         found = self.view.lookup_name("place", name)
         if found is None:
             suggestion = did_you_mean(name, self.places().all_names())
@@ -276,8 +279,8 @@ class Archive(Application[UUID]):
         """The state of control on valid date `at`, as the archive knew it at `known_at`."""
         day = at or clock.today()
         known = known_at or clock.format_time(clock.now())
-        canonical = None if place is None else self.place_name(place)
         self.catch_up()
+        canonical = None if place is None else self.place_name(place)
         if (min_reliability, min_credibility) == ("F", 6):
             return State(day, known, tuple(sorted(self.view.states(known, day, canonical),
                                                   key=lambda s: s.place)))
@@ -298,9 +301,9 @@ class Archive(Application[UUID]):
         min_credibility: int = 6,
     ) -> Timeline:
         """The intervals of one place's state over valid time, as known at `known_at`."""
+        self.catch_up()
         canonical = self.place_name(place)
         known = known_at or clock.format_time(clock.now())
-        self.catch_up()
         rows = self.view.claims(known, place=canonical, min_reliability=min_reliability,
                                 min_credibility=min_credibility)
         return Timeline(canonical, known, intervals(steps(r.as_claim() for r in rows)))

@@ -8,12 +8,7 @@ share one record time, so a `--known-at` never sees half of a command.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, date, datetime
-
-_pinned: ContextVar[datetime | None] = ContextVar("record_time", default=None)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP = re.compile(
@@ -23,22 +18,6 @@ _TIMESTAMP = re.compile(
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def record_time() -> datetime:
-    """The record time for events created now: the command's pinned time if any."""
-    return _pinned.get() or now()
-
-
-@contextmanager
-def recording(at: datetime | None = None) -> Iterator[datetime]:
-    """Pin one record time for every event created inside the block."""
-    pinned = at or now()
-    token = _pinned.set(pinned)
-    try:
-        yield pinned
-    finally:
-        _pinned.reset(token)
 
 
 def format_time(moment: datetime) -> str:

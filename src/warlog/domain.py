@@ -4,7 +4,7 @@ A `Report` is one source document with its numbered claims; corrections and
 retractions are further events on it, so the original filing stays in the log
 untouched. `Places` and `Actors` are the two registries of names. Every event
 carries the archivist who appended it and, as its timestamp, the record time
-the archive pinned for the command (see `clock`).
+the archive stamps on all of a command's events as it appends them.
 
 Event attributes are plain JSON values (text, integers, lists, objects) so the
 stored events have one canonical byte form; coordinates are kept as decimal
@@ -13,13 +13,11 @@ text for the same reason.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from warlog import clock
 from warlog.errors import Rejected
 from warlog.names import did_you_mean, key
 
@@ -37,12 +35,7 @@ def report_uuid(report_id: str) -> UUID:
 
 
 class Recorded(Aggregate):
-    """Base of every aggregate: its events take the command's record time."""
-
-    class Event(Aggregate.Event):
-        @staticmethod
-        def create_timestamp() -> datetime:
-            return clock.record_time()
+    """Base of every aggregate; `Archive._save` stamps its events with the record time."""
 
 
 class Report(Recorded):

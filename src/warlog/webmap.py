@@ -132,6 +132,7 @@ def gather(
 ) -> MapData:
     """Every place's steps of state and the claims behind them, as known at `known_at`."""
     moment = known_at or clock.format_time(clock.now())
+    archive.catch_up()
     centre = None if around is None else archive.place_name(around)
     gazetteer = archive.places()
     where = coordinates(gazetteer)

@@ -14,7 +14,7 @@ while current). "Effective at record time T" is then one indexed range test.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -203,13 +203,6 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
             return [ClaimRow(*row) for row in c.fetchall()]
-
-    def all_claim_versions(self) -> Iterator[ClaimRow]:
-        with self._transaction(commit=False) as c:
-            c.execute(self._sql(f"SELECT {CLAIM_COLUMNS} FROM warlog_claims "
-                                "ORDER BY position_from, report, claim"))
-            rows = c.fetchall()
-        return (ClaimRow(*row) for row in rows)
 
     def history(
         self, *, place: str | None = None, report: str | None = None,
