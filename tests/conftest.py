@@ -68,6 +68,14 @@ def archive(db: str) -> Iterator[Archive]:
     opened.close()
 
 
+@pytest.fixture(autouse=True)
+def own_keys_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Archivists' private keys go to this test's folder, never to the user's own."""
+    folder = tmp_path / "my-keys"
+    monkeypatch.setenv("WARLOG_ARCHIVIST_KEYS", str(folder))
+    return folder
+
+
 @pytest.fixture(autouse=True, scope="session")
 def build_the_command_once() -> Iterator[None]:
     """typer rebuilds the click command from the app on every CliRunner invoke, which is

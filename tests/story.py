@@ -10,14 +10,23 @@ from warlog.resolution import STATUSES
 
 PLACES = ["Homs", "Hama", "Douma"]
 ALIASES = {"Homs": ["Hims"], "Hama": ["Hamah"], "Douma": ["Duma"]}
-ACTORS = ["Syrian government", "opposition", "SDF"]
-ACTOR_ALIASES = {"Syrian government": ["regime"], "opposition": ["rebels"], "SDF": []}
-DATES = [f"2024-12-{d:02d}" for d in range(1, 9)]
+SIDES = ["Syrian government", "opposition", "SDF"]
+PARTS = {"Syrian Arab Army": "Syrian government", "Hayat Tahrir al-Sham": "opposition"}
+ACTORS = [*SIDES, *PARTS]
+ACTOR_ALIASES = {"Syrian government": ["regime"], "opposition": ["rebels"], "SDF": [],
+                 "Syrian Arab Army": ["SAA"], "Hayat Tahrir al-Sham": ["HTS"]}
+DAYS = [f"2024-12-{d:02d}" for d in range(1, 9)]
+"""Valid dates to ask about."""
+VAGUE = ["2024-12", "2024-12-02/2024-12-05", "2024-11-30/2024-12-03"]
+DATES = [*DAYS, *VAGUE]
+"""Valid dates claims may have: days, a month and intervals."""
 GRADES = "ABCDEF"
 
 REGISTRIES = [
     *({"type": "place", "name": p, "aliases": ALIASES[p], "kind": "city"} for p in PLACES),
-    *({"type": "actor", "name": a, "aliases": ACTOR_ALIASES[a]} for a in ACTORS),
+    *({"type": "actor", "name": a, "aliases": ACTOR_ALIASES[a]} for a in SIDES),
+    *({"type": "actor", "name": a, "aliases": ACTOR_ALIASES[a], "part_of": p}
+      for a, p in PARTS.items()),
 ]
 
 
@@ -27,24 +36,24 @@ def any_name(draw: st.DrawFn, names: list[str], aliases: dict[str, list[str]]) -
 
 
 @st.composite
-def claim(draw: st.DrawFn) -> dict[str, Any]:
+def claim(draw: st.DrawFn, dates: list[str] = DATES) -> dict[str, Any]:
     return {
         "place": any_name(draw, PLACES, ALIASES),
         "actor": any_name(draw, ACTORS, ACTOR_ALIASES),
         "status": draw(st.sampled_from(STATUSES)),
-        "date": draw(st.sampled_from(DATES)),
+        "date": draw(st.sampled_from(dates)),
         "credibility": draw(st.integers(1, 6)),
     }
 
 
 @st.composite
-def report(draw: st.DrawFn, number: int) -> dict[str, Any]:
+def report(draw: st.DrawFn, number: int, dates: list[str] = DATES) -> dict[str, Any]:
     record = {
         "type": "report",
         "source": draw(st.sampled_from(["Reuters", "SANA", "Nedaa Post"])),
-        "published": draw(st.sampled_from(DATES)),
+        "published": draw(st.sampled_from(DAYS)),
         "reliability": draw(st.sampled_from(GRADES)),
-        "claims": draw(st.lists(claim(), min_size=1, max_size=3)),
+        "claims": draw(st.lists(claim(dates), min_size=1, max_size=3)),
     }
     if draw(st.booleans()):
         record["id"] = f"report-{number}"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import warlog
 from clirun import as_json, cli, ok
 from model import folded_state
-from story import DATES, GRADES, PLACES
+from story import DAYS as DATES, GRADES, PLACES
 from test_properties import SETTINGS, Story, append_something, new_archive
 from warlog import clock
 from warlog.archive import Archive

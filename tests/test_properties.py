@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import warlog
 from locations import fresh
 from model import folded_state
-from story import DATES, GRADES, REGISTRIES, correction, report
+from story import DAYS, GRADES, REGISTRIES, correction, report
 from warlog import clock
 from warlog.archive import Archive
 from warlog.errors import InvalidInput
@@ -85,7 +85,8 @@ def append_something(data: st.DataObject, archive: Archive, story: Story) -> Non
 
 def state_answer(archive: Archive, day: str, known_at: str, **filters: Any) -> dict[str, Any]:
     result = archive.state(at=day, known_at=known_at, **filters).to_dict()
-    return {p.pop("place"): {**p, "claims": sorted((c["report"], c["claim"]) for c in p["claims"])}
+    return {", ".join([p.pop("place"), *p.pop("within")]):
+            {**p, "claims": sorted((c["report"], c["claim"]) for c in p["claims"])}
             for p in result["places"]}
 
 
@@ -102,7 +103,7 @@ def test_read_model_state_equals_a_fold_of_the_raw_log(db: str, data: st.DataObj
         for _ in range(data.draw(st.integers(1, 5))):
             append_something(data, archive, story)
         for known_at in [*story.known_at[-3:], clock.format_time(clock.now())]:
-            day = data.draw(st.sampled_from(DATES))
+            day = data.draw(st.sampled_from(DAYS))
             filters = {"min_reliability": data.draw(st.sampled_from(GRADES)),
                        "min_credibility": data.draw(st.integers(1, 6))}
             assert state_answer(archive, day, known_at, **filters) == \
@@ -132,7 +133,7 @@ def test_what_was_known_at_a_time_never_changes_afterwards(db: str, data: st.Dat
         for _ in range(data.draw(st.integers(2, 5))):
             append_something(data, archive, story)
             if story.known_at:
-                day = data.draw(st.sampled_from(DATES))
+                day = data.draw(st.sampled_from(DAYS))
                 known_at = story.known_at[-1]
                 timeline = archive.timeline("Homs", known_at=known_at).to_dict()
                 answers.append((day, known_at, state_answer(archive, day, known_at), timeline))

@@ -19,12 +19,24 @@ from hypothesis.stateful import (
 import warlog
 from locations import fresh
 from model import rule_state
-from story import ACTOR_ALIASES, ALIASES, DATES, PLACES, REGISTRIES, claim, correction
+from story import (
+    ACTOR_ALIASES,
+    ALIASES,
+    DATES,
+    DAYS,
+    PARTS,
+    PLACES,
+    REGISTRIES,
+    SIDES,
+    claim,
+    correction,
+)
 from warlog import clock
 from warlog.errors import InvalidInput
 from warlog.records import check
 
 Reports = dict[str, dict[str, Any]]
+Parents = dict[str, str | None]
 
 
 def canonical(name: str, aliases: dict[str, list[str]]) -> str:
@@ -39,12 +51,12 @@ def model_claim(raw: dict[str, Any]) -> dict[str, Any]:
             "actor": canonical(raw["actor"], ACTOR_ALIASES)}
 
 
-def expected(reports: Reports, day: str) -> dict[str, Any]:
+def expected(reports: Reports, day: str, parents: Parents, window: int | None) -> dict[str, Any]:
     answer = {}
     for place in PLACES:
         claims = [c for r in reports.values() for c in r["claims"].values()
                   if c["place"] == place]
-        found = rule_state(claims, day)
+        found = rule_state(claims, day, by="side", pressure_days=window, parents=parents)
         if found is not None:
             (status, controller, contested_by, candidates), since = found
             answer[place] = (status, controller, list(contested_by), list(candidates), since)
@@ -62,19 +74,22 @@ class ArchiveMachine(RuleBasedStateMachine):
         self.archive.start("archivist", bare=True)
         self.archive.import_records([r for rec in REGISTRIES for r in check(rec, "-")], "setup")
         self.reports: Reports = {}
-        self.past: list[tuple[str, Reports]] = []
+        self.parents: Parents = {**dict.fromkeys(SIDES), **PARTS}
+        self.window: int | None = 14
+        self.past: list[tuple[str, Reports, Parents, int | None]] = []
         self.count = 0
 
     def teardown(self) -> None:
         self.resources.close()
 
     def remember(self) -> None:
-        self.past.append((clock.format_time(clock.now()), copy.deepcopy(self.reports)))
+        self.past.append((clock.format_time(clock.now()), copy.deepcopy(self.reports),
+                          dict(self.parents), self.window))
 
     def live(self) -> list[tuple[str, int]]:
         return [(r, n) for r, rep in self.reports.items() for n in rep["claims"]]
 
-    @rule(claims=st.lists(claim(), min_size=1, max_size=3), published=st.sampled_from(DATES))
+    @rule(claims=st.lists(claim(), min_size=1, max_size=3), published=st.sampled_from(DAYS))
     def file_report(self, claims: list[dict[str, Any]], published: str) -> None:
         self.count += 1
         report_id = f"r{self.count}"
@@ -116,15 +131,39 @@ class ArchiveMachine(RuleBasedStateMachine):
             del self.reports[report_id]["claims"][number]
         self.remember()
 
-    @rule(day=st.sampled_from(DATES))
+    @rule(actor=st.sampled_from(list(PARTS)), part_of=st.sampled_from([None, *SIDES]))
+    def change_a_side(self, actor: str, part_of: str | None) -> None:
+        self.count += 1
+        record = {"type": "actor", "name": actor, "part_of": part_of,
+                  "reason": f"alliance shifted {self.count}"}
+        note(f"{actor} part_of {part_of}")
+        self.archive.import_records(check(record, "-"), "archivist")
+        self.parents[actor] = part_of
+        self.remember()
+
+    @rule(window=st.sampled_from([1, 2, 3, 5, None]))
+    def set_the_pressure_window(self, window: int | None) -> None:
+        note(f"pressure-days {window}")
+        if window == self.window:
+            try:
+                self.archive.set_policy("pressure-days", window, "same", "archivist")
+            except InvalidInput:
+                return
+            raise AssertionError("a policy that changes nothing was accepted")
+        self.archive.set_policy("pressure-days", window, "tuning", "archivist")
+        self.window = window
+        self.remember()
+
+    @rule(day=st.sampled_from(DAYS))
     def an_earlier_answer_is_unchanged(self, day: str) -> None:
-        for known_at, reports in self.past[-3:]:
-            assert self.answer(day, known_at) == expected(reports, day)
+        for known_at, reports, parents, window in self.past[-3:]:
+            assert self.answer(day, known_at) == expected(reports, day, parents, window)
 
     @invariant()
     def state_follows_the_rule(self) -> None:
-        for day in (DATES[0], DATES[3], DATES[-1]):
-            assert self.answer(day, None) == expected(self.reports, day)
+        for day in (DAYS[0], DAYS[3], DAYS[-1]):
+            assert self.answer(day, None) == expected(self.reports, day, self.parents,
+                                                      self.window)
 
     def answer(self, day: str, known_at: str | None) -> dict[str, Any]:
         state = self.archive.state(at=day, known_at=known_at)

@@ -427,17 +427,27 @@ def event_day(text: str) -> str:
 
 def unix_time(text: str) -> int:
     """ACLED's timestamp (Unix seconds), or an RFC 3339 time, as Unix seconds."""
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():
+        seconds = int(text)
+        if seconds > LATEST_TIMESTAMP:
+            raise ValueError(f"'{text[:30]}' is not a Unix time in seconds that a calendar "
+                             "can show (it lies after the year 9999); ACLED writes e.g. "
+                             "1733702400")
+        return seconds
     try:
         return int(clock.parse_timestamp(text)[0].timestamp())
     except ValueError:
-        raise ValueError(f"'{text}' is not a Unix time in seconds, as ACLED writes it "
+        raise ValueError(f"'{text[:30]}' is not a Unix time in seconds, as ACLED writes it "
                          "(e.g. 1733702400)") from None
 
 
+LATEST_TIMESTAMP = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
 def rfc3339(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A Unix time as RFC 3339 in UTC; `unix_time` keeps it within the years 1970-9999."""
+    return datetime.fromtimestamp(min(max(timestamp, 0), LATEST_TIMESTAMP), UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
 
 
 def credibility(geo_precision: str | None, time_precision: str | None) -> int:

@@ -11,20 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from warlog import clock
 from warlog.domain import (
     ACTORS_ID,
     KEYS_ID,
     PLACES_ID,
+    POLICIES,
+    POLICY_ID,
     Actors,
     Keys,
     Places,
+    Policy,
     Recorded,
     Registry,
     Report,
@@ -32,12 +35,24 @@ from warlog.domain import (
 )
 from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem, WarlogError
 from warlog.importer import Importer, ImportResult
+from warlog.integrity import check_in_step
 from warlog.names import did_you_mean
 from warlog.projection import StateProjection, catch_up
 from warlog.readmodel.persistence import ClaimRow, ReadModel
 from warlog.records import Record, check, read_records
-from warlog.resolution import Step, state_on, steps
-from warlog.results import Change, Entry, Interval, LogEntry, PlaceState, State, Timeline
+from warlog.resolution import By, Dates, Rule, Step, state_on, steps
+from warlog.results import (
+    Change,
+    Entry,
+    Interval,
+    LogEntry,
+    PlaceState,
+    PolicyChange,
+    PolicyView,
+    State,
+    Timeline,
+)
+from warlog.topics import GuardedMapper
 from warlog.transcoder import OrjsonTranscoder
 
 if TYPE_CHECKING:
@@ -47,6 +62,8 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=Recorded)
 DATA = Path(__file__).parent / "data"
+PressureDays = int | Literal["unlimited", "policy"]
+"""A query's pressure window: days, never lapsing, or the archive's policy as known then."""
 
 
 def read_model_class(persistence_module: str) -> type[ReadModel]:
@@ -64,6 +81,8 @@ class Archive(Application[UUID]):
 
     name = "warlog"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Places: 500, Actors: 500}
+    written: tuple[int, int] | None = None
+    """The first and last log positions this archive object appended, once it has appended."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -76,6 +95,11 @@ class Archive(Application[UUID]):
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, but one that imports only warlog's own event classes."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=GuardedMapper)
 
     # Commands -----------------------------------------------------------
 
@@ -96,6 +120,7 @@ class Archive(Application[UUID]):
         already recorded is skipped, so a file imported twice appends nothing; a
         command given by hand (`correct`, `retract`) is always taken as new.
         """
+        self.catch_up()  # an event the read model cannot take is refused before anything is added
         importer = self._importer(archivist, bare=bare)
         importer.skip_repeats = skip_repeats
         importer.add_all(items)
@@ -141,24 +166,48 @@ class Archive(Application[UUID]):
             raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
         return read_key(archive_key_file(self.keys_dir), keys.archive_key, "the archive's")
 
-    def keygen(self, archivist: str, for_archivist: str | None = None) -> tuple[Path, str]:
-        """Make the archive's signing key, or an archivist's; returns (key file, public key)."""
+    def keygen(self, archivist: str, for_archivist: str | None = None,
+               public_key: str | None = None) -> tuple[Path | None, str]:
+        """Make the archive's signing key, or an archivist's; returns (key file, public key).
+
+        An archivist's private key goes to the current user's own keys folder,
+        not beside the archive; with `public_key`, the archivist made the key
+        pair themselves and only its public half is registered (no file).
+        """
         from warlog.checkpoint import generate_key, public_key_bytes
-        from warlog.keyring import Signer, archive_key_file, archivist_key_file, write_key
+        from warlog.keyring import (
+            Signer,
+            archive_key_file,
+            archivist_key_file,
+            archivist_keys_dir,
+            checked_public_key,
+            write_key,
+        )
 
         keys = self.keys() or Keys(archivist=archivist)
         if for_archivist is None and keys.archive_key is not None:
             raise WarlogError(f"the archive already has a key: {keys.archive_key}")
-        key = generate_key()
-        public = public_key_bytes(key).hex()
+        if public_key is not None and for_archivist is None:
+            raise WarlogError("--public-key registers an archivist's key; use it with --for NAME")
+        if for_archivist is not None and keys.archive_key is None:
+            raise WarlogError("the archive has no key yet, and it is what vouches for "
+                              "archivists' keys; make it first with 'warlog keygen'")
+        key = None if public_key is not None else generate_key()
+        public = (public_key_bytes(key).hex() if key is not None
+                  else checked_public_key(public_key or ""))
         signer = Signer(keys, self.keys_dir, own_key=key)  # by the rule as it was before
+        path: Path | None
         if for_archivist is None:
             keys.register_archive_key(f"warlog.archive/{public[:16]}", public, archivist)
             path = archive_key_file(self.keys_dir)
         else:
             keys.register_archivist_key(for_archivist, public, archivist)
-            path = archivist_key_file(self.keys_dir, for_archivist)
-        write_key(path, key)
+            path = archivist_key_file(archivist_keys_dir(keys.origin), for_archivist)
+        if key is None:
+            path = None
+        else:
+            assert path is not None
+            write_key(path, key)
         self._save([keys], signer)
         self.catch_up()
         return path, public
@@ -171,8 +220,69 @@ class Archive(Application[UUID]):
         self._save([keys])
         self.catch_up()
 
+    def set_policy(self, name: str, value: int | None, reason: str | None, archivist: str) -> None:
+        """Change how the archive resolves claims, from now on; answers as known before stay."""
+        if name not in POLICIES:
+            raise InvalidInput([Problem("policy", "", f"unknown policy '{name}'"
+                                        f"{did_you_mean(name, POLICIES)}; the policies are "
+                                        f"{', '.join(POLICIES)}")])
+        if not reason or not reason.strip():
+            raise InvalidInput([Problem("--reason", "", "say why the policy changes")])
+        if value is not None and value < 1:
+            raise InvalidInput([Problem("value", "", f"{value} is not a number of days; give "
+                                        "1 or more, or 'unlimited'")])
+        policy = self._registry(Policy, POLICY_ID) or Policy(archivist=archivist)
+        if policy.values.get(name) == value:
+            raise InvalidInput([Problem("value", "", f"{name} is already {_policy_text(value)}; "
+                                        "nothing to change")])
+        policy.set(name, value, reason, archivist)
+        self._save([policy])
+        self.catch_up()
+
+    def policy(self, known_at: str | None = None) -> PolicyView:
+        """The policies in force at a record time, and every change to them in log order."""
+        known = known_at or clock.format_time(clock.now())
+        changes = []
+        for stored in self.recorder.select_events(POLICY_ID):
+            event: Any = self.mapper.to_domain_event(stored)
+            if type(event).__qualname__ == "Policy.Set":
+                changes.append(PolicyChange(clock.format_time(event.timestamp), event.archivist,
+                                            event.name, event.value, event.reason))
+        values: dict[str, int | None] = dict(POLICIES)
+        for change in changes:
+            if change.recorded_at <= known:
+                values[change.name] = change.value
+        return PolicyView(known, values, tuple(changes))
+
+    def rule(self, known_at: str, by: By = "side", dates: Dates = "latest",
+             pressure_days: PressureDays = "policy") -> Rule:
+        """The options of an answer as known at `known_at`, the window from the policy then."""
+        if by not in ("side", "actor"):
+            raise WarlogError(f"--by: '{by}' is not a way to resolve; use side or actor")
+        if dates not in ("latest", "earliest"):
+            raise WarlogError(f"--dates: '{dates}' is not a bound; use latest or earliest")
+        if pressure_days == "policy":
+            window = self.view.policy(known_at).get("pressure-days", POLICIES["pressure-days"])
+        elif pressure_days == "unlimited":
+            window = None
+        elif isinstance(pressure_days, int) and pressure_days >= 1:
+            window = pressure_days
+        else:
+            raise WarlogError(f"--pressure-days: '{pressure_days}' is not a number of days; "
+                              "give 1 or more, or 'unlimited'")
+        return Rule(by, dates, window)
+
+    def default_rule(self, known_at: str) -> Rule:
+        """The rule the read model's stored steps follow at `known_at`."""
+        return self.rule(known_at)
+
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Project what the read model has not seen yet; returns how many events."""
+        """Project what the read model has not seen yet; returns how many events.
+
+        A damaged tracking position is refused rather than projected from: it
+        would write rows twice, or silently stop projecting.
+        """
+        check_in_step(self.view)
         return catch_up(self, self.projection, progress)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
@@ -215,7 +325,7 @@ class Archive(Application[UUID]):
             signer.sign(events)
         first_versions = {a.id: a.pending_events[0].originator_version for a in aggregates}
         try:
-            self.save(*aggregates)
+            recordings = self.save(*aggregates)
         except IntegrityError:
             for aggregate in aggregates:
                 if isinstance(aggregate, Report) and self._moved_on(
@@ -227,6 +337,8 @@ class Archive(Application[UUID]):
             raise Contention(
                 "another archivist added names at the same moment; nothing was written"
             ) from None
+        if recordings:
+            self.written = (recordings[0].notification.id, recordings[-1].notification.id)
 
     def _moved_on(self, aggregate_id: UUID, first: int) -> bool:
         """Whether the stored aggregate reached the version this command meant to write."""
@@ -261,12 +373,21 @@ class Archive(Application[UUID]):
         return self._registry(Actors, ACTORS_ID) or Actors(archivist="")
 
     def place_name(self, name: str) -> str:
-        """The canonical name of a place as typed (read model caught up by the caller)."""
-        found = self.view.lookup_name("place", name)
-        if found is None:
-            suggestion = did_you_mean(name, self.places().all_names())
-            raise NotFound(f"unknown place '{name}'{suggestion}; 'warlog places' lists them")
-        return found
+        """The place a typed name stands for (read model caught up by the caller).
+
+        A name shared by several places is refused with the choices; 'NAME,
+        PARENT' picks one.
+        """
+        found = self.view.lookup_names("place", name)
+        if not found and "," in name:
+            found = self.places().matches(name)
+        if len(found) == 1:
+            return found[0]
+        places = self.places()
+        if found:
+            raise NotFound(places.ambiguous(name, found))
+        raise NotFound(f"unknown place '{name}'{places.did_you_mean(name)}; "
+                       "'warlog places' lists them")
 
     def state(
         self,
@@ -275,23 +396,30 @@ class Archive(Application[UUID]):
         place: str | None = None,
         min_reliability: str = "F",
         min_credibility: int = 6,
+        *,
+        by: By = "side",
+        dates: Dates = "latest",
+        pressure_days: PressureDays = "policy",
     ) -> State:
         """The state of control on valid date `at`, as the archive knew it at `known_at`."""
         day = at or clock.today()
         known = known_at or clock.format_time(clock.now())
         self.catch_up()
         canonical = None if place is None else self.place_name(place)
-        if (min_reliability, min_credibility) == ("F", 6):
-            return State(day, known, tuple(sorted(self.view.states(known, day, canonical),
-                                                  key=lambda s: s.place)))
+        rule = self.rule(known, by, dates, pressure_days)
+        if rule == self.default_rule(known) and (min_reliability, min_credibility) == ("F", 6):
+            return State(day, known, _sorted(self.view.states(known, day, canonical)), rule)
         rows = self.view.claims(known, place=canonical, until=day,
                                 min_reliability=min_reliability, min_credibility=min_credibility)
+        parents = self.view.parents(known) if rule.by == "side" else {}
+        info = self.view.place_info()
         states = []
-        for name, group in _by_place(rows):
-            step = state_on((r.as_claim() for r in group), day)
+        for place_id, group in _by_place(rows):
+            step = state_on((r.counted(rule, parents) for r in group), day, rule.pressure_days)
             if step is not None:
-                states.append(PlaceState.from_step(name, step))
-        return State(day, known, tuple(sorted(states, key=lambda s: s.place)))
+                named = info[place_id]
+                states.append(PlaceState.from_step(named.name, step, named.within, named.shared))
+        return State(day, known, _sorted(states), rule)
 
     def timeline(
         self,
@@ -299,27 +427,53 @@ class Archive(Application[UUID]):
         known_at: str | None = None,
         min_reliability: str = "F",
         min_credibility: int = 6,
+        *,
+        by: By = "side",
+        dates: Dates = "latest",
+        pressure_days: PressureDays = "policy",
     ) -> Timeline:
         """The intervals of one place's state over valid time, as known at `known_at`."""
         self.catch_up()
         canonical = self.place_name(place)
         known = known_at or clock.format_time(clock.now())
-        rows = self.view.claims(known, place=canonical, min_reliability=min_reliability,
+        rule = self.rule(known, by, dates, pressure_days)
+        return Timeline(*self._walk(canonical, known, rule, min_reliability, min_credibility),
+                        rule=rule)
+
+    def _walk(self, place: str, known: str, rule: Rule, min_reliability: str = "F",
+              min_credibility: int = 6) -> tuple[str, str, tuple[Interval, ...], tuple[str, ...]]:
+        rows = self.view.claims(known, place=place, min_reliability=min_reliability,
                                 min_credibility=min_credibility)
-        return Timeline(canonical, known, intervals(steps(r.as_claim() for r in rows)))
+        parents = self.view.parents(known) if rule.by == "side" else {}
+        named = self.view.place_info()[place]
+        walk = steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
+        return named.name, known, intervals(walk), named.within
+
+    def walk(self, rows: Iterable[Any], known: str, rule: Rule) -> Iterator[Step]:
+        """The steps of one place's claims (rows with `counted`) under `rule` as known then."""
+        parents = self.view.parents(known) if rule.by == "side" else {}
+        return steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
 
     def history(
         self, subject: str, since: str | None = None, until: str | None = None
     ) -> tuple[Change, ...]:
-        """Every event that touched a place or a report, in log order."""
+        """Every event that touched a place, a report or an actor, in log order."""
         self.catch_up()
-        place = self.view.lookup_name("place", subject)
-        if place is not None:
+        places = self.view.lookup_names("place", subject)
+        if len(places) > 1:
+            raise NotFound(self.places().ambiguous(subject, places))
+        if places or ("," in subject and self.places().matches(subject)):
+            place = places[0] if places else self.place_name(subject)
             return tuple(self.view.history(place=place, since=since, until=until))
         if self.view.report(subject) is not None:
             return _once_per_claim(self.view.history(report=subject, since=since, until=until))
-        choices = [*self.places().all_names(), *self.view.report_ids()]
-        raise NotFound(f"'{subject}' is neither a place nor a report{did_you_mean(subject, choices)}")
+        actor = self.view.lookup_name("actor", subject)
+        if actor is not None:
+            return tuple(self.view.history(actor=actor, since=since, until=until))
+        choices = [*self.places().all_names(), *self.actors().all_names(),
+                   *self.view.report_ids()]
+        raise NotFound(f"'{subject}' is not a place, a report or an actor"
+                       f"{did_you_mean(subject, choices)}")
 
     def log(  # type: ignore[override]  # the library's `log` is a deprecated alias
         self, since: str | None = None, limit: int | None = None
@@ -367,11 +521,15 @@ class Archive(Application[UUID]):
         return changes(self, since, until)
 
     def registry_entries(self, registry: Registry) -> tuple[Entry, ...]:
-        return tuple(
-            Entry(e["name"], tuple(e["aliases"]),
-                  {k: _coordinate(k, v) for k, v in e.items() if k not in ("name", "aliases")})
-            for e in sorted(registry.entries.values(), key=lambda e: str(e["name"]).casefold())
-        )
+        """The entries of a registry as `places`/`actors` show them; a place's parents by name."""
+        entries = []
+        for entry_id, e in registry.entries.items():
+            details = {k: _coordinate(k, v) for k, v in e.items() if k not in ("name", "aliases")}
+            if isinstance(registry, Places):
+                details["within"] = registry.parents(entry_id)
+            entries.append(Entry(e["name"], tuple(e["aliases"]), details))
+        return tuple(sorted(entries, key=lambda e: (e.name.casefold(),
+                                                    e.details.get("within") or [])))
 
 
 def intervals(walk: Iterable[Step]) -> tuple[Interval, ...]:
@@ -392,6 +550,14 @@ def _visible(i: Interval) -> tuple[str, str | None, tuple[str, ...], tuple[str, 
 
 def _by_place(rows: list[ClaimRow]) -> Iterator[tuple[str, Iterator[ClaimRow]]]:
     return groupby(rows, key=lambda r: r.place)
+
+
+def _sorted(states: Iterable[PlaceState]) -> tuple[PlaceState, ...]:
+    return tuple(sorted(states, key=lambda s: (s.place, s.within)))
+
+
+def _policy_text(value: int | None) -> str:
+    return "unlimited" if value is None else f"{value} days"
 
 
 def _once_per_claim(rows: list[Change]) -> tuple[Change, ...]:

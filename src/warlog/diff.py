@@ -213,6 +213,7 @@ def diff_known(
     place: str | None = None,
     min_reliability: str = "F",
     min_credibility: int = 6,
+    **rule: Any,
 ) -> KnownDiff:
     """The world on `at` as known at `known_at` against as known at `vs` (default now).
 
@@ -225,7 +226,8 @@ def diff_known(
     second = _instant(vs, "vs") if vs is not None else clock.format_time(clock.now())
     before, after = (archive.state(at=day, known_at=t, place=place,
                                    min_reliability=min_reliability,
-                                   min_credibility=min_credibility) for t in (first, second))
+                                   min_credibility=min_credibility, **rule)
+                     for t in (first, second))
     diffs = compare(before, after)
     rows = _recorded_between(archive, *sorted((first, second))) if diffs else []
     return KnownDiff(day, first, second, with_causes(diffs, rows))
@@ -240,6 +242,7 @@ def diff_dates(
     place: str | None = None,
     min_reliability: str = "F",
     min_credibility: int = 6,
+    **rule: Any,
 ) -> DatesDiff:
     """Places whose status or controller differs between the dates `start` and `end` (default today)."""
     first, second = _day(start, "start"), _day(end or clock.today(), "end")
@@ -247,7 +250,8 @@ def diff_dates(
         else clock.format_time(clock.now())
     before, after = (archive.state(at=d, known_at=known, place=place,
                                    min_reliability=min_reliability,
-                                   min_credibility=min_credibility) for d in (first, second))
+                                   min_credibility=min_credibility, **rule)
+                     for d in (first, second))
     return DatesDiff(first, second, known, compare(before, after, CONTROL))
 
 

@@ -13,6 +13,7 @@ text for the same reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -148,66 +149,134 @@ class Report(Recorded):
 
 
 class Registry(Recorded):
-    """Names and aliases, looked up case-insensitively, each alias naming one entry."""
+    """Names and aliases, looked up by their keys (see `names.key`)."""
 
     kind = "entry"
 
     def __init__(self, archivist: str) -> None:
         self.entries: dict[str, dict[str, Any]] = {}
-        self.index: dict[str, str] = {}
+        self.index: dict[str, list[str]] = {}
 
     def lookup(self, name: str) -> str | None:
-        """The canonical name for a name or alias, or None."""
-        return self.index.get(key(name))
+        """The one entry a name or alias stands for, or None (also when it names several)."""
+        found = self.matches(name)
+        return found[0] if len(found) == 1 else None
+
+    def matches(self, name: str) -> list[str]:
+        """Every entry a name or alias stands for."""
+        return list(self.index.get(key(name), ()))
 
     def resolve(self, name: str, field: str) -> str:
-        found = self.lookup(name)
-        if found is None:
-            raise Rejected(
-                field,
-                f"unknown {self.kind} '{name}'{did_you_mean(name, self.all_names())}; "
-                f"register it with a {{\"type\": \"{self.kind}\"}} record first",
-            )
-        return found
+        found = self.matches(name)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise Rejected(field, self.ambiguous(name, found))
+        raise Rejected(
+            field,
+            f"unknown {self.kind} '{name}'{self.did_you_mean(name)}; "
+            f"register it with a {{\"type\": \"{self.kind}\"}} record first",
+        )
+
+    def ambiguous(self, name: str, found: list[str]) -> str:
+        return f"'{name}' names {len(found)} {self.kind}s: " + " or ".join(f"'{f}'" for f in found)
+
+    def did_you_mean(self, name: str) -> str:
+        return did_you_mean(name, self.all_names(), self.name_entries())
 
     def all_names(self) -> list[str]:
         return [n for entry in self.entries.values() for n in (entry["name"], *entry["aliases"])]
 
-    def existing_entry(self, names: list[str]) -> str | None:
-        """The one entry these names already point at, if any; two entries is an error."""
+    def name_entries(self) -> dict[str, str]:
+        return {n: entry_id for entry_id, entry in self.entries.items()
+                for n in (entry["name"], *entry["aliases"])}
+
+    def existing_entry(self, names: list[str],
+                       accept: Callable[[str], bool] | None = None) -> str | None:
+        """The one entry these names already point at (that `accept`s, if given); two is an error."""
         hits: dict[str, str] = {}
         for name in names:
-            found = self.lookup(name)
-            if found is not None:
-                hits.setdefault(found, name)
+            for found in self.matches(name):
+                if accept is None or accept(found):
+                    hits.setdefault(found, name)
         if len(hits) > 1:
             clash = " and ".join(f"'{n}' names '{entry}'" for entry, n in hits.items())
             raise Rejected(
                 "aliases",
-                f"{clash}: an alias can name only one {self.kind}; remove one of them",
+                f"{clash}: a record can describe only one {self.kind}; remove one of them",
             )
         return next(iter(hits), None)
 
-    def new_names(self, names: list[str]) -> list[str]:
+    def new_names(self, names: list[str], entry: str | None = None) -> list[str]:
+        """The names not yet known as names of `entry` (of any entry when None)."""
         fresh: dict[str, str] = {}
         for name in names:
-            if self.lookup(name) is None:
+            found = self.matches(name)
+            if (entry not in found) if entry is not None else not found:
                 fresh.setdefault(key(name), name)
         return list(fresh.values())
 
-    def _index(self, name: str, aliases: list[str]) -> None:
-        for alias in (name, *aliases):
-            self.index[key(alias)] = name
+    def _index(self, entry_id: str, names: list[str]) -> None:
+        for alias in names:
+            ids = self.index.setdefault(key(alias), [])
+            if entry_id not in ids:
+                ids.append(entry_id)
+
+
+def place_id(name: str, within: str | None) -> str:
+    """A place's identity: its name qualified by its parents', e.g. 'Homs, Homs Governorate, Syria'.
+
+    Two places of one name under different parents are different places; the
+    id never changes, because neither a name nor a parent does.
+    """
+    return name if within is None else f"{name}, {within}"
 
 
 class Places(Registry):
-    """The gazetteer."""
+    """The gazetteer: places under their parents, keyed by their qualified names."""
 
     kind = "place"
 
     @staticmethod
     def create_id(**_: Any) -> UUID:
         return PLACES_ID
+
+    def matches(self, name: str) -> list[str]:
+        """Places a name stands for; 'NAME, PARENT[, PARENT…]' narrows by any ancestors, in order."""
+        found = super().matches(name)
+        if found or ", " not in name:
+            return found
+        parts = [p.strip() for p in name.split(",")]
+        for cut in range(len(parts) - 1, 0, -1):
+            wanted = [key(p) for p in parts[cut:]]
+            narrowed = [p for p in super().matches(", ".join(parts[:cut]))
+                        if _in_order(wanted, self.ancestor_keys(p))]
+            if narrowed:
+                return narrowed
+        return []
+
+    def ancestor_keys(self, place: str) -> list[set[str]]:
+        """For each ancestor, nearest first, the keys of its name and aliases."""
+        chain: list[set[str]] = []
+        current = self.entries[place]["within"]
+        while current is not None and current in self.entries and len(chain) < 64:
+            entry = self.entries[current]
+            chain.append({key(n) for n in (entry["name"], *entry["aliases"])})
+            current = entry["within"]
+        return chain
+
+    def parents(self, place: str) -> list[str]:
+        """The names of a place's parents, nearest first."""
+        names: list[str] = []
+        current = self.entries[place]["within"] if place in self.entries else None
+        while current is not None and current in self.entries and len(names) < 64:
+            names.append(self.entries[current]["name"])
+            current = self.entries[current]["within"]
+        return names
+
+    def ambiguous(self, name: str, found: list[str]) -> str:
+        return (f"'{name}' names {len(found)} places: " + " or ".join(f"'{f}'" for f in found)
+                + "; write the place as NAME, PARENT")
 
     @event("Registered")
     def register(
@@ -220,7 +289,8 @@ class Places(Registry):
         within: str | None,
         archivist: str,
     ) -> None:
-        self.entries[name] = {
+        place = place_id(name, within)
+        self.entries[place] = {
             "name": name,
             "aliases": list(aliases),
             "kind": kind,
@@ -228,7 +298,7 @@ class Places(Registry):
             "lon": lon,
             "within": within,
         }
-        self._index(name, aliases)
+        self._index(place, [name, *aliases])
 
     @event("AliasesAdded")
     def add_aliases(self, name: str, aliases: list[str], archivist: str) -> None:
@@ -236,8 +306,20 @@ class Places(Registry):
         self._index(name, aliases)
 
 
+def _in_order(wanted: list[str], chain: list[set[str]]) -> bool:
+    """Whether each wanted key names an ancestor, the later ones further up the chain."""
+    position = 0
+    for want in wanted:
+        while position < len(chain) and want not in chain[position]:
+            position += 1
+        if position == len(chain):
+            return False
+        position += 1
+    return True
+
+
 class Actors(Registry):
-    """The actors who can hold, contest, besiege or leave a place."""
+    """The actors who can hold, contest, besiege or leave a place, and the sides they are part of."""
 
     kind = "actor"
 
@@ -245,15 +327,43 @@ class Actors(Registry):
     def create_id(**_: Any) -> UUID:
         return ACTORS_ID
 
+    def parents(self) -> dict[str, str | None]:
+        return {name: entry["part_of"] for name, entry in self.entries.items()}
+
     @event("Registered")
     def register(self, name: str, aliases: list[str], part_of: str | None, archivist: str) -> None:
         self.entries[name] = {"name": name, "aliases": list(aliases), "part_of": part_of}
-        self._index(name, aliases)
+        self._index(name, [name, *aliases])
 
     @event("AliasesAdded")
     def add_aliases(self, name: str, aliases: list[str], archivist: str) -> None:
         self.entries[name]["aliases"].extend(aliases)
         self._index(name, aliases)
+
+    @event("PartOfChanged")
+    def change_part_of(self, name: str, part_of: str | None, reason: str, archivist: str) -> None:
+        """Alliances shift and archivists fix mistakes; the side changes from this record time."""
+        self.entries[name]["part_of"] = part_of
+
+
+POLICY_ID = uuid5(NAMESPACE, "registry:policy")
+POLICIES = {"pressure-days": 14}
+"""The archive's policies and the value a new archive starts with (None: unlimited)."""
+
+
+class Policy(Recorded):
+    """How the archive resolves claims, changed only by events so answers as known stay put."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return POLICY_ID
+
+    def __init__(self, archivist: str) -> None:
+        self.values: dict[str, int | None] = dict(POLICIES)
+
+    @event("Set")
+    def set(self, name: str, value: int | None, reason: str, archivist: str) -> None:
+        self.values[name] = value
 
 
 KEYS_ID = uuid5(NAMESPACE, "registry:keys")

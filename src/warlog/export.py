@@ -13,37 +13,33 @@ documents the CLI's `--json` prints.
 from __future__ import annotations
 
 import csv
-import os
-import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from itertools import groupby
-from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO, cast
 
 import orjson
 
-from warlog import acled, clock
+from warlog import acled, clock, outfile
 from warlog.archive import Archive, intervals
+from warlog.cells import safe_row
 from warlog.domain import Places
 from warlog.errors import WarlogError
 from warlog.names import did_you_mean
 from warlog.readmodel.exports import ExportedClaim, ExportQueries, Rows
-from warlog.resolution import steps
 from warlog.results import PlaceState, State, Timeline
 
 STATE_FORMATS = ("csv", "json", "geojson")
 CLAIM_FORMATS = ("csv", "jsonl", "acled")
 TIMELINE_FORMATS = ("csv", "jsonl")
 
-STATE_COLUMNS = ("place", "status", "controller", "contested_by", "candidates", "since",
-                 "lat", "lon", "claims", "at", "known_at")
+STATE_COLUMNS = ("place", "within", "status", "controller", "contested_by", "candidates",
+                 "since", "uncertain", "evidence_to", "lat", "lon", "claims", "at", "known_at")
 CLAIM_COLUMNS = ("report", "claim", "place", "actor", "status", "date", "source", "published",
                  "reliability", "credibility", "attributed_to", "quote", "note",
                  "first_recorded_at", "recorded_at", "corrected", "corrected_at", "retracted",
                  "retracted_at", "url", "title", "known_at")
-TIMELINE_COLUMNS = ("place", "from", "to", "status", "controller", "contested_by",
+TIMELINE_COLUMNS = ("place", "within", "from", "to", "status", "controller", "contested_by",
                     "candidates", "known_at")
 
 
@@ -69,49 +65,23 @@ def known(known_at: str | None) -> str:
 
 
 @contextmanager
-def destination(path: str | None) -> Iterator[TextIO]:
+def destination(path: str | None, *, force: bool = False) -> Iterator[TextIO]:
     """Standard output for None or "-", else a UTF-8 file that appears only once complete."""
-    with _target(path, binary=False) as stream:
+    with _target(path, binary=False, force=force) as stream:
         yield cast(TextIO, stream)
 
 
 @contextmanager
-def binary_destination(path: str | None) -> Iterator[BinaryIO]:
+def binary_destination(path: str | None, *, force: bool = False) -> Iterator[BinaryIO]:
     """Like `destination`, for pictures."""
-    with _target(path, binary=True) as stream:
+    with _target(path, binary=True, force=force) as stream:
         yield cast(BinaryIO, stream)
 
 
-@contextmanager
-def _target(path: str | None, *, binary: bool) -> Iterator[IO[Any]]:
-    if path is None or path == "-":
-        stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
-        yield stream
-        stream.flush()
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise WarlogError(f"-o {path}: is a directory; give a file name")
-    try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".part")
-    except OSError as error:
-        raise WarlogError(f"-o {path}: cannot write there: {error.strerror}") from None
-    try:
-        with (os.fdopen(fd, "wb") if binary
-              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as stream:
-            yield stream
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+def _target(path: str | None, *, binary: bool, force: bool = False
+            ) -> AbstractContextManager[IO[Any]]:
+    """Regular files only, an existing one only with --force; see `outfile`."""
+    return outfile.target(path, binary=binary, force=force)
 
 
 def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
@@ -119,7 +89,7 @@ def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[dict[str, Any]
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(safe_row(row))  # formulas neutralised unless --raw-csv
         count += 1
     return count
 
@@ -158,13 +128,14 @@ def export_state(out: TextIO, fmt: str, state: State, places: Places) -> int:
     if fmt == "geojson":
         out.write(orjson.dumps(geojson(state, where), option=orjson.OPT_INDENT_2).decode() + "\n")
         return len(state.places)
-    return write_csv(out, STATE_COLUMNS, (state_row(state, p, where.get(p.place))
+    return write_csv(out, STATE_COLUMNS, (state_row(state, p, where.get(p.qualified))
                                           for p in state.places))
 
 
 def state_row(state: State, p: PlaceState, point: tuple[float, float] | None) -> dict[str, Any]:
     lon, lat = point or (None, None)
-    return {**p.to_dict(), "contested_by": joined(p.contested_by),
+    return {**p.to_dict(), "place": p.label, "within": ", ".join(p.within),
+            "contested_by": joined(p.contested_by),
             "candidates": joined(p.candidates),
             "claims": joined(f"{c.report}#{c.claim}" for c in p.claims),
             "lon": lon, "lat": lat, "at": state.at, "known_at": state.known_at}
@@ -178,10 +149,10 @@ def geojson(state: State, where: dict[str, tuple[float, float] | None]) -> dict[
     """
     features = []
     for p in state.places:
-        point = where.get(p.place)
+        point = where.get(p.qualified)
         features.append({
             "type": "Feature",
-            "id": p.place,
+            "id": p.qualified,
             "geometry": None if point is None else {"type": "Point", "coordinates": list(point)},
             "properties": {**p.to_dict(), "at": state.at, "known_at": state.known_at},
         })
@@ -225,28 +196,34 @@ def export_claims(archive: Archive, out: TextIO, fmt: str, known_at: str | None 
 
 def timelines(
     archive: Archive, known_at: str | None = None, min_reliability: str = "F",
-    min_credibility: int = 6,
+    min_credibility: int = 6, **options: Any,
 ) -> Rows[Timeline]:
     """Every place's timeline, as `Archive.timeline` gives it, one place in memory at a time."""
     moment = known(known_at)
+    rule = archive.rule(moment, **options)
+    info = archive.view.place_info()
     claims = queries(archive).effective_claims(
         moment, min_reliability=min_reliability, min_credibility=min_credibility)
     with closing(claims):
         for place, group in groupby(claims, key=lambda c: c.place):
-            yield Timeline(place, moment, intervals(steps(c.as_claim() for c in group)))
+            named = info[place]
+            yield Timeline(named.name, moment, intervals(archive.walk(group, moment, rule)),
+                           named.within, rule)
 
 
 def export_timelines(
     archive: Archive, out: TextIO, fmt: str, known_at: str | None = None,
-    min_reliability: str = "F", min_credibility: int = 6,
+    min_reliability: str = "F", min_credibility: int = 6, **options: Any,
 ) -> int:
     """Write every interval (csv) or every place's timeline (jsonl); returns rows written."""
     choice(fmt, TIMELINE_FORMATS, "--format")
-    with closing(timelines(archive, known_at, min_reliability, min_credibility)) as places:
+    with closing(timelines(archive, known_at, min_reliability, min_credibility,
+                           **options)) as places:
         if fmt == "jsonl":
             return write_jsonl(out, (t.to_dict() for t in places))
         rows = (
-            {**i.to_dict(), "place": t.place, "contested_by": joined(i.contested_by),
+            {**i.to_dict(), "place": t.place, "within": ", ".join(t.within),
+             "contested_by": joined(i.contested_by),
              "candidates": joined(i.candidates), "known_at": t.known_at}
             for t in places for i in t.intervals
         )

@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
-from warlog import clock
+from warlog import clock, dates
 from warlog.domain import CLAIM_FIELDS, Actors, ClaimValues, Places, Recorded, Report
 from warlog.errors import Problem, Rejected
-from warlog.names import did_you_mean
+from warlog.names import did_you_mean, key
 from warlog.records import Record
 
 ReportLoader = Callable[[str], Report | None]
@@ -114,30 +114,61 @@ class Importer:
 
     def _place(self, f: dict[str, Any]) -> list[tuple[str, str]]:
         within = f.get("within")
-        register = lambda name, aliases: self.places.register(  # noqa: E731
-            name, aliases, f.get("kind"), _coordinate(f.get("lat")), _coordinate(f.get("lon")),
-            within and self.places.resolve(within, "within"), self.archivist,
-        )
-        return self._name(self.places, f, "place", register)
+        parent = within and self.places.resolve(within, "within")
+        names = _names(f)
+        entries = self.places.entries
+        # Under a named parent, a name means that parent's place; without one, any place.
+        accept = None if within is None else (lambda p: entries[p]["within"] == parent)
+        if within is None and len(same := self.places.matches(names[0])) > 1:
+            raise Rejected("name", self.places.ambiguous(names[0], same)
+                           .replace("write the place as NAME, PARENT", "say which with 'within'"))
+        existing = self.places.existing_entry(names, accept)
+        if existing is None:
+            fresh = _unique(names)
+            self.places.register(fresh[0], fresh[1:], f.get("kind"),
+                                 _coordinate(f.get("lat")), _coordinate(f.get("lon")),
+                                 parent, self.archivist)
+            self.result.added["place"] += 1
+            return []
+        return self._aliases(self.places, existing, names, "place")
 
     def _actor(self, f: dict[str, Any]) -> list[tuple[str, str]]:
+        names = _names(f)
+        existing = self.actors.existing_entry(names)
         part_of = f.get("part_of")
-        register = lambda name, aliases: self.actors.register(  # noqa: E731
-            name, aliases, part_of and self.actors.resolve(part_of, "part_of"), self.archivist,
-        )
-        return self._name(self.actors, f, "actor", register)
-
-    def _name(
-        self, registry: Places | Actors, f: dict[str, Any], kind: str,
-        register: Callable[[str, list[str]], None],
-    ) -> list[tuple[str, str]]:
-        names = [" ".join(f["name"].split()), *(" ".join(a.split()) for a in f.get("aliases", []))]
-        existing = registry.existing_entry(names)
-        fresh = registry.new_names(names)
+        parent = part_of and self.actors.resolve(part_of, "part_of")
         if existing is None:
-            register(fresh[0], fresh[1:])
-            self.result.added[kind] += 1
-        elif fresh:
+            self.actors.register(names[0], self.actors.new_names(names)[1:], parent,
+                                 self.archivist)
+            self.result.added["actor"] += 1
+            return []
+        problems = self._aliases(self.actors, existing, names, "actor")
+        if "part_of" in f and parent != self.actors.entries[existing]["part_of"]:
+            if not f.get("reason"):
+                return [("reason", f"changes what '{existing}' is part of (to "
+                                   f"{_shown(parent)}); say why with a \"reason\"")]
+            cycle = self._cycle(existing, parent)
+            if cycle:
+                return [("part_of", f"'{existing}' cannot be part of {_shown(parent)}: "
+                                    f"{cycle}; an actor cannot be part of itself")]
+            self.actors.change_part_of(existing, parent, f["reason"], self.archivist)
+            self.result.added["part_of"] += 1
+        return problems
+
+    def _cycle(self, actor: str, parent: str | None) -> str:
+        """The chain that would lead from `parent` back to `actor`, or '' when there is none."""
+        chain, current = [actor], parent
+        while current is not None:
+            chain.append(current)
+            if current == actor:
+                return " is part of ".join(f"'{c}'" for c in reversed(chain))
+            current = self.actors.entries[current]["part_of"]
+        return ""
+
+    def _aliases(self, registry: Places | Actors, existing: str, names: list[str],
+                 kind: str) -> list[tuple[str, str]]:
+        fresh = registry.new_names(names, existing)
+        if fresh:
             registry.add_aliases(existing, fresh, self.archivist)
             self.result.added["alias"] += len(fresh)
         else:
@@ -213,7 +244,7 @@ class Importer:
             return self.actors.resolve(value, "actor")
         if name == "date":
             try:
-                return clock.parse_date(value)
+                return dates.parse(value)
             except ValueError as error:
                 raise Rejected("date", str(error)) from None
         if name == "credibility":
@@ -276,6 +307,22 @@ def derived_id(content: dict[str, Any], published_day: str) -> str:
     digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
     slug = re.sub(r"[^a-z0-9]+", "-", content["source"].lower()).strip("-")[:40] or "report"
     return f"{slug}-{published_day}-{digest[:10]}"
+
+
+def _names(f: dict[str, Any]) -> list[str]:
+    return [" ".join(f["name"].split()), *(" ".join(a.split()) for a in f.get("aliases", []))]
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Names with repeats (by lookup key) left out, the first spelling kept."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(key(name), name)
+    return list(seen.values())
+
+
+def _shown(actor: str | None) -> str:
+    return "no larger actor" if actor is None else f"'{actor}'"
 
 
 def _coordinate(value: float | int | None) -> str | None:

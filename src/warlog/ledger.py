@@ -19,7 +19,7 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from warlog import merkle
+from warlog import integrity, merkle
 from warlog.canonical import canonical, event_record, leaf, signed_bytes
 from warlog.checkpoint import Checkpoint, CheckpointError, open_signed_note, parse_vkey, vkey
 from warlog.errors import WarlogError
@@ -33,16 +33,22 @@ PAGE = 2000
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing that does not hold, at the first log position where it shows."""
+    """One thing that does not hold, at the first log position where it shows.
+
+    `part` says whether the log itself is in doubt ("log"), was in doubt when
+    a rebuild was forced over it ("forced rebuild"), or only the read model
+    derived from it is ("read model"), which a rebuild repairs.
+    """
 
     position: int | None
     message: str
+    part: str = "log"
 
     def __str__(self) -> str:
         return self.message if self.position is None else f"position {self.position}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "message": self.message}
+        return {"position": self.position, "message": self.message, "part": self.part}
 
 
 @dataclass
@@ -54,6 +60,7 @@ class Verification:
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
     signed_events: int = 0
     findings: list[Finding] = field(default_factory=list)
+    tree_readable: bool = True
 
     @property
     def ok(self) -> bool:
@@ -125,15 +132,21 @@ def read_checkpoint(text: str, trusted: Ed25519PublicKey | None, keys: KeyTimeli
 
 def verify(
     archive: Archive, checkpoints: list[tuple[str, str]], trusted: Ed25519PublicKey | None = None,
-    progress: Callable[[int], None] = lambda _: None,
+    progress: Callable[[int], None] = lambda _: None, *, read_model: bool = True,
 ) -> Verification:
-    """Recompute the whole tree from the stored events and hold it to every promise."""
+    """Recompute the whole tree from the stored events and hold it to every promise.
+
+    With `read_model`, also replay the log into a scratch read model and
+    compare it with the stored one, table by table.
+    """
     result = Verification()
     keys = KeyTimeline()
     hashes: list[bytes] = []
-    recorded = _recorded_leaves(archive)
+    recorded = _recorded_leaves(archive, result)
+    gaps = Gaps(allowed=archive.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres")
     shifted = 0
     for position, event, leaf_bytes in _stored_events(archive):
+        gaps.see(position, result)
         recorded_position, recorded_hash = next(recorded, (None, None))
         hashed = merkle.leaf_hash(leaf_bytes)
         hashes.append(hashed)
@@ -142,8 +155,9 @@ def verify(
             result.findings.append(Finding(position, "stored event cannot be read back: "
                                                      + leaf_bytes.decode(errors="replace")))
         elif recorded_position is None:
-            result.findings.append(Finding(position, "event was written to the store directly: "
-                                                     "it is not in the recorded tree"))
+            if result.tree_readable:
+                result.findings.append(Finding(position, "event was written to the store "
+                                                         "directly: it is not in the recorded tree"))
         elif recorded_position != position:
             shifted += 1
             if shifted == 1:
@@ -162,9 +176,15 @@ def verify(
     if missing:
         result.findings.append(Finding(None, f"the log ends {len(missing)} event(s) short of what "
                                              f"was recorded (up to position {missing[-1]})"))
+    gaps.summarise(result)
+    result.findings.extend(Finding(p, m, "forced rebuild")
+                           for p, m in integrity.forced_rebuilds(archive.view))
     result.size, result.root = len(hashes), merkle.root(hashes) if hashes else merkle.EMPTY_ROOT
     for where, text in checkpoints:
         result.checkpoints.append(_check_checkpoint(where, text, hashes, result, keys, trusted))
+    if read_model:
+        result.findings.extend(Finding(None, message, "read model")
+                               for message in integrity.replay_differences(archive))
     result.findings.sort(key=lambda f: (f.position is None, f.position or 0))
     return result
 
@@ -223,10 +243,48 @@ def _stored_events(archive: Archive) -> Iterator[tuple[int, Any, bytes]]:
         start = page[-1].id + 1
 
 
-def _recorded_leaves(archive: Archive) -> Iterator[tuple[int, bytes]]:
+class Gaps:
+    """Positions missing from the log, which a deleted event leaves behind.
+
+    SQLite gives each event the next position in its transaction, so a gap
+    there means an event was removed. PostgreSQL takes positions from a
+    sequence, and a transaction rolled back (two archivists writing at once)
+    leaves a gap that is no sign of tampering; there the recorded tree,
+    compared leaf by leaf, is what shows a removed event.
+    """
+
+    def __init__(self, *, allowed: bool) -> None:
+        self.allowed = allowed
+        self.expected = 1
+        self.count = 0
+
+    def see(self, position: int, result: Verification) -> None:
+        if position != self.expected and not self.allowed:
+            self.count += 1
+            if self.count == 1:
+                missing = (f"position {self.expected} is" if position == self.expected + 1
+                           else f"positions {self.expected} to {position - 1} are")
+                result.findings.append(Finding(self.expected, f"{missing} missing from the log: "
+                                                              "an event was removed"))
+        self.expected = position + 1
+
+    def summarise(self, result: Verification) -> None:
+        if self.count > 1:
+            result.findings.append(Finding(None, f"{self.count - 1} later gap(s) in the positions "
+                                                 "as well"))
+
+
+def _recorded_leaves(archive: Archive, result: Verification) -> Iterator[tuple[int, bytes]]:
     start = 0
     while True:
-        page = archive.view.recorded_leaves(start, PAGE)
+        try:
+            page = archive.view.recorded_leaves(start, PAGE)
+        except integrity.database_errors() as error:
+            result.tree_readable = False
+            result.findings.append(Finding(None, "the read model's record of the tree cannot be "
+                                                 f"read ({str(error).strip()[:120]}); run "
+                                                 "'warlog rebuild'", "read model"))
+            return
         if not page:
             return
         for _, position, hashed in page:

@@ -81,14 +81,14 @@ class Row:
 
 def rows(
     archive: Archive, places: Sequence[str], known_at: str, min_reliability: str = "F",
-    min_credibility: int = 6,
+    min_credibility: int = 6, **options: Any,
 ) -> list[Row]:
     """The timelines of these places and their claims, as known at `known_at`."""
     view = queries(archive)
     found = []
     for place in places:
-        timeline = archive.timeline(place, known_at, min_reliability, min_credibility)
-        claims = view.effective_claims(known_at, place=timeline.place,
+        timeline = archive.timeline(place, known_at, min_reliability, min_credibility, **options)
+        claims = view.effective_claims(known_at, place=timeline.qualified,
                                        min_reliability=min_reliability,
                                        min_credibility=min_credibility)
         found.append(Row(timeline, tuple(claims)))

@@ -8,14 +8,18 @@ ids, calendar dates) is the importer's job.
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from warlog import text
 from warlog.canonical import nfc
 from warlog.errors import Problem
 from warlog.names import did_you_mean
@@ -27,6 +31,12 @@ if TYPE_CHECKING:
 SCHEMAS = Path(__file__).parent / "schemas"
 
 RECORD_TYPES = ("place", "actor", "report", "correction", "retraction")
+
+# Limits that keep a mistake, or a hostile file, from exhausting the archive or
+# the process; the README's import format lists them. Text sizes are in `text`.
+MAX_LINE_BYTES = 1024 ** 2
+MAX_DEPTH = 16  # a record nests 4 deep (report, claims, claim, value)
+MAX_NUMBER = 2 ** 53  # beyond it JSON readers disagree on which integer was meant
 
 
 @dataclass(frozen=True)
@@ -65,27 +75,78 @@ def fast_validator(record_type: str) -> Any:
 def read_records(lines: Iterable[str | bytes], source: str) -> Iterator[Record | Problem]:
     """Yield each non-blank line as a Record, or one Problem per thing wrong with it."""
     for number, line in enumerate(lines, start=1):
-        if number == 1:  # a byte-order mark some editors write is not part of the record
+        where = f"{source}:{number}"
+        if number == 1:
+            if isinstance(line, bytes) and line.startswith((b"\xff\xfe", b"\xfe\xff")):
+                yield Problem(where, "", "the file is UTF-16 text, not UTF-8; save it as UTF-8")
+                return  # every line would say the same
+            # a byte-order mark some editors write is not part of the record
             line = (line.removeprefix(b"\xef\xbb\xbf") if isinstance(line, bytes)
                     else line.removeprefix("\ufeff"))
+        if len(line) > MAX_LINE_BYTES:
+            yield Problem(where, "", too_long_line())
+            continue
         if not line.strip():
             continue
-        where = f"{source}:{number}"
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as error:
-            yield Problem(where, "", f"not valid JSON ({error}); each line must be one JSON object")
+            yield Problem(where, "", not_json(line, error))
             continue
-        yield from check(value, where, normalized=line.isascii())
+        yield from check(value, where, normalized=line.isascii(), raw=line)
 
 
-def check(value: Any, where: str, *, normalized: bool = False) -> Iterator[Record | Problem]:
-    """Schema-check one decoded record (its text first put in Unicode normal form C)."""
-    if not normalized:
-        value = nfc(value)
+def too_long_line() -> str:
+    return "the line is longer than 1 MiB; a record must fit in 1 MiB: split it, or shorten its texts"
+
+
+def not_json(line: str | bytes, error: orjson.JSONDecodeError) -> str:
+    """Why a line is not JSON, in the user's terms: not UTF-8 at all, or where the JSON breaks."""
+    if isinstance(line, bytes):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return (f"not UTF-8 (byte 0x{line[bad.start]:02X} at byte offset {bad.start} of the "
+                    "line); save the file as UTF-8")
+        if line.startswith(b"\xef\xbb\xbf"):
+            return ("starts with a byte-order mark (U+FEFF); only the file's first line may "
+                    "have one: delete it")
+    elif any("\ud800" <= c <= "\udfff" for c in line):
+        return "not valid Unicode text (it holds a lone surrogate); save the file as UTF-8"
+    if error.msg.startswith("depth limit"):
+        return too_deep()
+    return (f"not valid JSON ({error.msg} at character {error.pos + 1}); each line must be "
+            "one JSON object")
+
+
+def too_deep() -> str:
+    return (f"nested more than {MAX_DEPTH} levels deep; no record nests that deep: check the "
+            "brackets")
+
+
+def check(
+    value: Any, where: str, *, normalized: bool = False, raw: str | bytes | None = None
+) -> Iterator[Record | Problem]:
+    """Schema-check one decoded record (its text first put in Unicode normal form C).
+
+    `raw` is the line the record was decoded from, when there was one: JSON
+    decoders keep only the last of two equal keys, so duplicates are found there.
+    """
     if not isinstance(value, dict):
         yield Problem(where, "", "a record must be a JSON object with a \"type\" field")
         return
+    found = survey(value)
+    if found.too_deep:
+        yield Problem(where, "", too_deep())
+        return
+    if raw is not None and _key_ends(raw) > found.keys:
+        duplicates = list(duplicate_keys(raw))
+        if duplicates:
+            yield from (Problem(where, path, f"duplicate key {shown(name)}; each field may "
+                                "appear once") for path, name in duplicates)
+            return
+    if not normalized:
+        value = nfc(value)
     record_type = value.get("type")
     if record_type not in RECORD_TYPES:
         kinds = ", ".join(RECORD_TYPES)
@@ -93,56 +154,186 @@ def check(value: Any, where: str, *, normalized: bool = False) -> Iterator[Recor
             yield Problem(where, "type", f"missing; say which record this is: one of {kinds}")
         else:
             hint = did_you_mean(str(record_type), RECORD_TYPES)
-            yield Problem(where, "type", f"unknown record type {record_type!r}{hint}; use one of {kinds}")
+            yield Problem(where, "type",
+                          f"unknown record type {shown(record_type)}{hint}; use one of {kinds}")
         return
-    if fast_validator(record_type).is_valid(value):
+    problems = [Problem(where, path, message) for path, message in found.problems]
+    if not problems and fast_validator(record_type).is_valid(value):
         yield Record(where, record_type, value)
         return
     errors = sorted(validator(record_type).iter_errors(value), key=lambda e: list(e.path))
-    if errors:
-        for error in errors:
-            yield Problem(where, field_path(error), explain(error))
-        yield Record(where, record_type, value, valid=False)
-        return
-    yield Record(where, record_type, value)
+    problems += [Problem(where, *located(error)) for error in errors]
+    yield from dict.fromkeys(problems)  # two rules can say the same thing about one field
+    if found.problems:
+        return  # text the archive cannot store: not worth looking up as a name either
+    yield Record(where, record_type, value, valid=not errors)
 
 
-def field_path(error: ValidationError) -> str:
+@dataclass
+class Survey:
+    """What one walk over a decoded record found, before any schema looks at it."""
+
+    keys: int = 0
+    too_deep: bool = False
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def survey(record: dict[str, Any]) -> Survey:
+    """Count keys, measure depth and check every string and number, without recursion.
+
+    A decoded line may nest up to the decoder's own limit (1,024); recursing
+    over it would overflow Python's stack, so this walk keeps its own.
+    """
+    found = Survey()
+    stack: list[tuple[Any, tuple[str | int, ...], str, int]] = [(record, (), "", 1)]
+    while stack:
+        value, path, name, depth = stack.pop()
+        if isinstance(value, str):
+            wrong = text.problem(value, text.kind_of(name))
+            if wrong is not None:
+                found.problems.append((_path(path), wrong))
+        elif isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                found.too_deep = True
+                return found
+            found.keys += len(value)
+            stack.extend((v, (*path, str(k)), str(k), depth + 1)
+                         for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                found.too_deep = True
+                return found
+            stack.extend((v, (*path, i), name, depth + 1)
+                         for i, v in reversed(list(enumerate(value))))
+        elif (isinstance(value, int | float) and not isinstance(value, bool)
+              and not -MAX_NUMBER <= value <= MAX_NUMBER):
+            found.problems.append((_path(path), f"{shown(value)} is too large; numbers in a "
+                                   f"record lie between -{MAX_NUMBER} and {MAX_NUMBER}"))
+    return found
+
+
+_KEY_END = re.compile(rb'"\s*:')
+_KEY_END_TEXT = re.compile(r'"\s*:')
+
+
+def _key_ends(raw: str | bytes) -> int:
+    """How many keys the line can hold at most: every key ends in `"` and `:`.
+
+    Without a backslash in the line no string can contain a quote, so the count
+    is exact; with one it can only be too high, which costs a second parse.
+    """
+    if isinstance(raw, bytes):
+        return len(_KEY_END.findall(raw))
+    return len(_KEY_END_TEXT.findall(raw))
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as a decoder saw it: its (key, value) pairs, repeats included."""
+
+
+def duplicate_keys(raw: str | bytes) -> list[tuple[str, str]]:
+    """(path of the object, key) for every key an object of the line repeats."""
+    try:
+        decoded = json.loads(raw, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(decoded, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _Pairs):
+            counts = Counter(k for k, _ in value)
+            found.extend((_path(path), k) for k, n in counts.items() if n > 1)
+            stack.extend((v, (*path, k)) for k, v in reversed(value))
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(value))))
+    return found
+
+
+def _path(parts: tuple[str | int, ...]) -> str:
+    """A field path as messages write it: claims[0].place."""
     path = ""
-    for part in error.absolute_path:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if _PLAIN_KEY.fullmatch(part) else f"[{shown(part)}]"
     return path.lstrip(".")
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it, in JSON (null, true, "x"), cut short when long."""
+    try:
+        written = orjson.dumps(value).decode()
+    except TypeError:  # text that is not valid Unicode, from a command line
+        written = json.dumps(value)
+    return written if len(written) <= limit else written[: limit - 1] + "…"
+
+
+def located(error: ValidationError) -> tuple[str, str]:
+    """The field a jsonschema error is about and a sentence that says how to fix it."""
+    if error.validator == "dependentRequired":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        given = next((k for k, v in error.schema.get("dependentRequired", {}).items()
+                      if k in error.instance and set(missing) & set(v)), "")
+        path = field_path(error)
+        field = ".".join(p for p in (path, missing[0] if missing else "") if p)
+        together = " and ".join(sorted({given, *missing} - {""}))
+        return field, f"missing, but {given} is given; give {together} together"
+    return field_path(error), explain(error)
+
+
+def field_path(error: ValidationError) -> str:
+    return _path(tuple(error.absolute_path))
+
+
+TYPE_WORDS = {"string": "text (a JSON string)", "integer": "a whole number",
+              "number": "a number", "array": "a list", "object": "an object",
+              "boolean": "true or false", "null": "null"}
+
+
 def explain(error: ValidationError) -> str:
-    """Turn a jsonschema error into a sentence that says how to fix it."""
+    """Turn a jsonschema error into a sentence that says how to fix it, values in JSON."""
     kind, expected, instance = error.validator, error.validator_value, error.instance
     if kind == "required":
         missing = [name for name in expected if name not in instance]
-        return f"missing required field {', '.join(repr(m) for m in missing)}"
+        return f"missing required field {', '.join(shown(m) for m in missing)}"
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extra = [name for name in instance if name not in allowed]
         return "; ".join(
-            f"unknown field {name!r}{did_you_mean(name, allowed)}" for name in extra
+            f"unknown field {shown(name)}{did_you_mean(name, allowed)}" for name in extra
         ) + f"; allowed fields are {', '.join(allowed)}"
     if kind == "enum":
         choices = [str(c) for c in expected]
-        return (f"{instance!r} is not allowed{did_you_mean(str(instance), choices)}; "
+        return (f"{shown(instance)} is not allowed{did_you_mean(str(instance), choices)}; "
                 f"use one of {', '.join(choices)}")
     if kind == "type":
-        return f"{instance!r} is not of type {expected}"
+        types = expected if isinstance(expected, list) else [expected]
+        words = [TYPE_WORDS.get(str(t), str(t)) for t in types]
+        return f"{shown(instance)} is not {' or '.join(words)}"
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
-        return f"{instance!r} is out of range; it must be {bound} {expected}"
+        return f"{shown(instance)} is out of range; it must be {bound} {expected}"
     if kind in ("minLength", "pattern") and isinstance(instance, str) and not instance.strip():
         return "must not be empty"
     if kind == "minItems":
         return f"needs at least {expected} item(s)"
     if kind == "minProperties":
         return f"needs at least {expected} field(s)"
+    if kind == "uniqueItems" and isinstance(instance, list):
+        twice = next((v for i, v in enumerate(instance) if v in instance[:i]), None)
+        return f"lists {shown(twice)} more than once; give each one once"
     if kind == "anyOf" and error.path and error.path[-1] == "published":
-        return f"{instance!r} is not a date (YYYY-MM-DD) or an RFC 3339 date-time"
+        return f"{shown(instance)} is not a date (YYYY-MM-DD) or an RFC 3339 date-time"
     if kind == "pattern" and error.path and error.path[-1] in ("date",):
-        return f"{instance!r} is not a date; write it as YYYY-MM-DD"
+        from warlog.dates import FORMS
+
+        return f"{shown(instance)} is not a date; write it as {FORMS}"
+    if kind == "pattern" and error.path and error.path[-1] in ("id", "report"):
+        return (f"{shown(instance)} is not a report id: use letters, digits and . _ : - only, "
+                "starting with a letter or digit, at most 128 characters")
     return str(error.message)

@@ -4,17 +4,28 @@ This module is the only place the rule lives. It is a pure function over
 already-filtered claims (the caller decides which claims are effective at a
 record time and pass the grade filters), so the read model and the tests'
 from-scratch fold of the log cannot disagree about what the rule says.
+
+Three choices shape the walk, and all three are made here, not by callers:
+- **sides**: an actor stands for the top of its `part_of` chain (`by="side"`),
+  or for itself (`by="actor"`);
+- **counting day**: a claim whose date is a month or an interval counts from
+  its last possible day (`dates="latest"`) or its first (`dates="earliest"`);
+- **pressure window**: a `contested`/`besieged` claim presses for
+  `pressure_days` days from its own day, unless renewed; `None` never lapses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
-from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
+
+from warlog.dates import Bounds, plus_days
 
 STATUSES = ("controlled", "contested", "besieged", "withdrawn")
+By = Literal["side", "actor"]
+Dates = Literal["latest", "earliest"]
 
 
 class ClaimRef(NamedTuple):
@@ -32,20 +43,54 @@ class ClaimRef(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Rule:
+    """The options of one answer: sides or actors, which bound counts, the pressure window."""
+
+    by: By = "side"
+    dates: Dates = "latest"
+    pressure_days: int | None = 14
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
-    """A claim as the rule sees it: who, what, and on which valid date."""
+    """A claim as the walk sees it: its actor (or side), status and counting day."""
 
     ref: ClaimRef
     actor: str
     status: str
-    date: str  # ISO YYYY-MM-DD; ISO dates sort as text
+    date: str  # the counting day, ISO YYYY-MM-DD; ISO dates sort as text
+    exact: bool = True  # False when the source's date was a month, a year or an interval
+
+
+def side_of(actor: str, parents: Mapping[str, str | None]) -> str:
+    """The top of an actor's `part_of` chain: the side it fights on (itself at the top)."""
+    seen = {actor}
+    while (parent := parents.get(actor)) is not None and parent not in seen:
+        seen.add(parent)
+        actor = parent
+    return actor
+
+
+def counted(ref: ClaimRef, actor: str, status: str, when: Bounds, rule: Rule,
+            parents: Mapping[str, str | None]) -> Claim:
+    """A stored claim as the walk counts it under `rule`."""
+    return Claim(ref, side_of(actor, parents) if rule.by == "side" else actor, status,
+                 when.last if rule.dates == "latest" else when.first, when.exact)
+
+
+class Support(NamedTuple):
+    """A supporting claim with what `uncertain` and `evidence_to` need of it."""
+
+    ref: ClaimRef
+    day: str
+    exact: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """The state of a place after the claims of one valid date were applied.
+    """The state of a place after the claims (and lapses) of one walk day were applied.
 
-    `since` is the first date of the run of steps whose visible state
+    `since` is the first day of the run of steps whose visible state
     (status, controller, candidates, contested_by) is the same as this one.
     """
 
@@ -56,26 +101,40 @@ class Step:
     candidates: tuple[str, ...]
     since: str
     claims: tuple[ClaimRef, ...]
+    uncertain: bool = False
+    evidence_to: str | None = None
     walk: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """Everything needed to continue the walk after this date (see `steps(resume=...)`)."""
+    """Everything needed to continue the walk after this day (see `steps(resume=...)`)."""
 
     @property
     def visible(self) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
         return (self.status, self.controller, self.contested_by, self.candidates)
 
 
+class _Pressure:
+    """One actor's pressure on a place: its strongest kind and the day it lapses."""
+
+    __slots__ = ("claims", "kind", "lapses")
+
+    def __init__(self, kind: str, lapses: str | None, claims: list[Support]) -> None:
+        self.kind = kind
+        self.lapses = lapses
+        self.claims = claims
+
+
 class _Walk:
-    """The mutable state of the walk over dates, with the claims behind each part."""
+    """The mutable state of the walk over days, with the claims behind each part."""
 
-    def __init__(self) -> None:
+    def __init__(self, pressure_days: int | None) -> None:
+        self.pressure_days = pressure_days
         self.controller: str | None = None
-        self.controller_claims: list[ClaimRef] = []
-        self.candidates: dict[str, list[ClaimRef]] = {}
-        self.pressure: dict[str, str] = {}
-        self.pressure_claims: dict[str, list[ClaimRef]] = {}
-        self.withdrawal_claims: list[ClaimRef] = []
+        self.controller_claims: list[Support] = []
+        self.candidates: dict[str, list[Support]] = {}
+        self.pressure: dict[str, _Pressure] = {}
+        self.vacancy_claims: list[Support] = []  # why nobody holds the place
 
-    def apply(self, claims: list[Claim]) -> None:
+    def apply(self, day: str, claims: list[Claim]) -> None:
+        """One day of claims, in the rule's order: (a) control, (b) withdrawals, (c) pressure, (d) lapses."""
         controlled = [c for c in claims if c.status == "controlled"]
         self._take_control(controlled)
         for claim in claims:
@@ -84,27 +143,27 @@ class _Walk:
         for claim in claims:
             if claim.status in ("contested", "besieged"):
                 self._press(claim)
+        self.lapse(day)
 
     def _take_control(self, controlled: list[Claim]) -> None:
         actors = {c.actor for c in controlled}
         if not actors:
             return
         self.pressure.clear()
-        self.pressure_claims.clear()
-        self.withdrawal_claims = []
+        self.vacancy_claims = []
         if len(actors) > 1:
             self.controller = None
             self.controller_claims = []
             self.candidates = {}
             for c in controlled:
-                self.candidates.setdefault(c.actor, []).append(c.ref)
+                self.candidates.setdefault(c.actor, []).append(_support(c))
             return
         (actor,) = actors
-        refs = [c.ref for c in controlled]
+        support = [_support(c) for c in controlled]
         if self.controller == actor and not self.candidates:
-            self.controller_claims.extend(refs)
+            self.controller_claims.extend(support)
         else:
-            self.controller_claims = refs
+            self.controller_claims = support
         self.controller = actor
         self.candidates = {}
 
@@ -112,52 +171,45 @@ class _Walk:
         if not control_claimed and claim.actor == self.controller:
             self.controller = None
             self.controller_claims = []
-            self.withdrawal_claims.append(claim.ref)
+            self.vacancy_claims.append(_support(claim))
+        elif not control_claimed and claim.actor in self.candidates:
+            del self.candidates[claim.actor]
+            if len(self.candidates) == 1:  # the dispute is over: the one left holds the place
+                ((actor, support),) = self.candidates.items()
+                self.controller, self.controller_claims = actor, [*support, _support(claim)]
+                self.candidates = {}
         elif self.controller is None and not self.candidates:
-            self.withdrawal_claims.append(claim.ref)  # what is known of a place nobody holds
+            self.vacancy_claims.append(_support(claim))  # what is known of a place nobody holds
         self.pressure.pop(claim.actor, None)
-        self.pressure_claims.pop(claim.actor, None)
 
     def _press(self, claim: Claim) -> None:
         if claim.actor == self.controller or claim.actor in self.candidates:
             return
-        previous = self.pressure.get(claim.actor)
-        self.pressure[claim.actor] = (
-            "contested" if "contested" in (previous, claim.status) else "besieged"
-        )
-        self.pressure_claims.setdefault(claim.actor, []).append(claim.ref)
+        lapses = None if self.pressure_days is None else plus_days(claim.date, self.pressure_days)
+        held = self.pressure.get(claim.actor)
+        if held is None:
+            self.pressure[claim.actor] = _Pressure(claim.status, lapses, [_support(claim)])
+            return
+        if claim.status == "contested":  # contested outranks besieged while the pressure lasts
+            held.kind = "contested"
+        held.lapses = lapses
+        held.claims.append(_support(claim))
 
-    def snapshot(self) -> dict[str, Any]:
-        def refs(claims: list[ClaimRef]) -> list[list[Any]]:
-            return [[r.report, r.claim] for r in claims]
+    def next_lapse(self) -> str | None:
+        days = [p.lapses for p in self.pressure.values() if p.lapses is not None]
+        return min(days) if days else None
 
-        return {
-            "controller": self.controller,
-            "controller_claims": refs(self.controller_claims),
-            "candidates": {a: refs(c) for a, c in self.candidates.items()},
-            "pressure": dict(self.pressure),
-            "pressure_claims": {a: refs(c) for a, c in self.pressure_claims.items()},
-            "withdrawal_claims": refs(self.withdrawal_claims),
-        }
-
-    @classmethod
-    def restore(cls, snapshot: dict[str, Any]) -> _Walk:
-        def refs(pairs: list[list[Any]]) -> list[ClaimRef]:
-            return [ClaimRef(r, c) for r, c in pairs]
-
-        walk = cls()
-        walk.controller = snapshot["controller"]
-        walk.controller_claims = refs(snapshot["controller_claims"])
-        walk.candidates = {a: refs(c) for a, c in snapshot["candidates"].items()}
-        walk.pressure = dict(snapshot["pressure"])
-        walk.pressure_claims = {a: refs(c) for a, c in snapshot["pressure_claims"].items()}
-        walk.withdrawal_claims = refs(snapshot["withdrawal_claims"])
-        return walk
+    def lapse(self, day: str) -> None:
+        """(d): pressure not renewed within the window ends on its lapse day."""
+        for actor in [a for a, p in self.pressure.items() if p.lapses is not None and p.lapses <= day]:
+            lapsed = self.pressure.pop(actor)
+            if self.controller is None and not self.candidates:
+                self.vacancy_claims.extend(lapsed.claims)
 
     def status(self) -> str:
         if self.candidates:
             return "disputed"
-        if "contested" in self.pressure.values():
+        if any(p.kind == "contested" for p in self.pressure.values()):
             return "contested"
         if self.pressure:
             return "besieged"
@@ -165,14 +217,54 @@ class _Walk:
             return "controlled"
         return "unknown"
 
-    def supporting_claims(self) -> tuple[ClaimRef, ...]:
-        refs = list(self.controller_claims)
+    def supporting(self) -> list[Support]:
+        support = list(self.controller_claims)
         for actor in sorted(self.candidates):
-            refs.extend(self.candidates[actor])
-        for actor in sorted(self.pressure_claims):
-            refs.extend(self.pressure_claims[actor])
-        refs.extend(self.withdrawal_claims)
-        return tuple(refs)
+            support.extend(self.candidates[actor])
+        for actor in sorted(self.pressure):
+            support.extend(self.pressure[actor].claims)
+        support.extend(self.vacancy_claims)
+        return support
+
+    def step(self, day: str, since: str, keep_walk: bool) -> Step:
+        support = self.supporting()
+        return Step(
+            day, self.status(), self.controller, tuple(sorted(self.pressure)),
+            tuple(sorted(self.candidates)), since, tuple(s.ref for s in support),
+            uncertain=not all(s.exact for s in support),
+            evidence_to=max((s.day for s in support), default=None),
+            walk=self.snapshot() if keep_walk else {},
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        def rows(claims: list[Support]) -> list[list[Any]]:
+            return [[s.ref.report, s.ref.claim, s.day, s.exact] for s in claims]
+
+        return {
+            "controller": self.controller,
+            "controller_claims": rows(self.controller_claims),
+            "candidates": {a: rows(c) for a, c in self.candidates.items()},
+            "pressure": {a: [p.kind, p.lapses, rows(p.claims)] for a, p in self.pressure.items()},
+            "vacancy_claims": rows(self.vacancy_claims),
+        }
+
+    @classmethod
+    def restore(cls, snapshot: dict[str, Any], pressure_days: int | None) -> _Walk:
+        def rows(stored: list[list[Any]]) -> list[Support]:
+            return [Support(ClaimRef(r, n), d, e) for r, n, d, e in stored]
+
+        walk = cls(pressure_days)
+        walk.controller = snapshot["controller"]
+        walk.controller_claims = rows(snapshot["controller_claims"])
+        walk.candidates = {a: rows(c) for a, c in snapshot["candidates"].items()}
+        walk.pressure = {a: _Pressure(k, lapses, rows(c))
+                         for a, (k, lapses, c) in snapshot["pressure"].items()}
+        walk.vacancy_claims = rows(snapshot["vacancy_claims"])
+        return walk
+
+
+def _support(claim: Claim) -> Support:
+    return Support(claim.ref, claim.date, claim.exact)
 
 
 def _order(claim: Claim) -> tuple[str, str, int]:
@@ -180,37 +272,46 @@ def _order(claim: Claim) -> tuple[str, str, int]:
 
 
 def steps(
-    claims: Iterable[Claim], resume: Step | None = None, *, keep_walk: bool = False
+    claims: Iterable[Claim], pressure_days: int | None = None, resume: Step | None = None, *,
+    keep_walk: bool = False,
 ) -> Iterator[Step]:
-    """Walk the claims' valid dates in ascending order, yielding the state after each.
+    """Walk the claims' counting days and the lapse days in ascending order, yielding each state.
 
-    Claims of one date are taken in (report, claim) order, so the supporting
+    Claims of one day are taken in (report, claim) order, so the supporting
     claims come out the same however the caller fetched them. `resume` is a
-    step produced with `keep_walk=True`: the walk continues after its date
-    with the claims dated later, as if it had never stopped.
+    step produced with `keep_walk=True` and the same `pressure_days`: the walk
+    continues after its day with the claims counted later, as if it had never
+    stopped.
     """
-    walk = _Walk() if resume is None else _Walk.restore(resume.walk)
+    walk = _Walk(pressure_days) if resume is None else _Walk.restore(resume.walk, pressure_days)
     since = "" if resume is None else resume.since
     previous: Step | None = resume
-    for date, group in groupby(sorted(claims, key=_order), key=attrgetter("date")):
-        walk.apply(list(group))
-        status = walk.status()
-        visible = (
-            status,
-            walk.controller,
-            tuple(sorted(walk.pressure)),
-            tuple(sorted(walk.candidates)),
-        )
+
+    def emit(day: str) -> Step:
+        nonlocal since, previous
+        visible = (walk.status(), walk.controller, tuple(sorted(walk.pressure)),
+                   tuple(sorted(walk.candidates)))
         if previous is None or previous.visible != visible:
-            since = date
-        previous = Step(date, *visible, since=since, claims=walk.supporting_claims(),
-                        walk=walk.snapshot() if keep_walk else {})
-        yield previous
+            since = day
+        previous = walk.step(day, since, keep_walk)
+        return previous
+
+    for day, group in groupby(sorted(claims, key=_order), key=lambda c: c.date):
+        while (lapse := walk.next_lapse()) is not None and lapse < day:
+            walk.lapse(lapse)
+            yield emit(lapse)
+        walk.apply(day, list(group))
+        yield emit(day)
+    while (lapse := walk.next_lapse()) is not None:
+        walk.lapse(lapse)
+        yield emit(lapse)
 
 
-def state_on(claims: Iterable[Claim], day: str) -> Step | None:
-    """The state of a place on a valid date, or None when no claim is dated on or before it."""
+def state_on(claims: Iterable[Claim], day: str, pressure_days: int | None = None) -> Step | None:
+    """The state of a place on a valid date, or None when no claim counts on or before it."""
     last: Step | None = None
-    for step in steps(c for c in claims if c.date <= day):
+    for step in steps((c for c in claims if c.date <= day), pressure_days):
+        if step.date > day:
+            break
         last = step
     return last

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from warlog.resolution import ClaimRef, Step
+from warlog.resolution import ClaimRef, Rule, Step
+
+DEFAULT_RULE = Rule()
 
 
 @dataclass(frozen=True)
 class PlaceState:
+    """One place's state on a date. `place` and `within` together name it, uniquely and for good."""
+
     place: str
     status: str
     controller: str | None
@@ -17,20 +21,39 @@ class PlaceState:
     candidates: tuple[str, ...]
     since: str
     claims: tuple[ClaimRef, ...]
+    within: tuple[str, ...] = ()
+    uncertain: bool = False
+    evidence_to: str | None = None
+    shared: bool = False
+    """Another place has the same name, so tables show the qualified form (not in the JSON)."""
 
     @classmethod
-    def from_step(cls, place: str, step: Step) -> PlaceState:
+    def from_step(cls, place: str, step: Step, within: tuple[str, ...] = (),
+                  shared: bool = False) -> PlaceState:
         return cls(place, step.status, step.controller, step.contested_by, step.candidates,
-                   step.since, step.claims)
+                   step.since, step.claims, within, step.uncertain, step.evidence_to, shared)
+
+    @property
+    def qualified(self) -> str:
+        """The name with its parents', e.g. 'Al Arish, North Sinai, Egypt': the place's identity."""
+        return ", ".join((self.place, *self.within))
+
+    @property
+    def label(self) -> str:
+        """How a table names the place: the qualified form only where the name is shared."""
+        return self.qualified if self.shared else self.place
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "place": self.place,
+            "within": list(self.within),
             "status": self.status,
             "controller": self.controller,
             "contested_by": list(self.contested_by),
             "candidates": list(self.candidates),
             "since": self.since,
+            "uncertain": self.uncertain,
+            "evidence_to": self.evidence_to,
             "claims": [c.to_dict() for c in self.claims],
         }
 
@@ -40,10 +63,17 @@ class State:
     at: str
     known_at: str
     places: tuple[PlaceState, ...]
+    rule: Rule = DEFAULT_RULE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "known_at": self.known_at,
+        return {"at": self.at, "known_at": self.known_at, **rule_dict(self.rule),
                 "places": [p.to_dict() for p in self.places]}
+
+
+def rule_dict(rule: Rule) -> dict[str, Any]:
+    """The options an answer was resolved with, as its JSON says them."""
+    return {"by": rule.by, "dates": rule.dates,
+            "pressure_days": "unlimited" if rule.pressure_days is None else rule.pressure_days}
 
 
 @dataclass(frozen=True)
@@ -73,10 +103,16 @@ class Timeline:
     place: str
     known_at: str
     intervals: tuple[Interval, ...]
+    within: tuple[str, ...] = ()
+    rule: Rule = DEFAULT_RULE
+
+    @property
+    def qualified(self) -> str:
+        return ", ".join((self.place, *self.within))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"place": self.place, "known_at": self.known_at,
-                "intervals": [i.to_dict() for i in self.intervals]}
+        return {"place": self.place, "within": list(self.within), "known_at": self.known_at,
+                **rule_dict(self.rule), "intervals": [i.to_dict() for i in self.intervals]}
 
 
 @dataclass(frozen=True)
@@ -93,6 +129,7 @@ class Change:
     reason: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    actor: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +143,7 @@ class Change:
             "reason": self.reason,
             "before": self.before,
             "after": self.after,
+            **({} if self.actor is None else {"actor": self.actor}),
         }
 
 
@@ -141,3 +179,33 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "aliases": list(self.aliases), **self.details}
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """One recorded change of a policy, with who made it, when, and why."""
+
+    recorded_at: str
+    archivist: str
+    name: str
+    value: int | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"recorded_at": self.recorded_at, "archivist": self.archivist, "name": self.name,
+                "value": "unlimited" if self.value is None else self.value,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The policies in force at a record time (defaults where never set) and their history."""
+
+    known_at: str
+    values: dict[str, int | None]
+    changes: tuple[PolicyChange, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"known_at": self.known_at,
+                "policy": {k: "unlimited" if v is None else v for k, v in self.values.items()},
+                "changes": [c.to_dict() for c in self.changes]}

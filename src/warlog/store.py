@@ -18,9 +18,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 from warlog.errors import WarlogError
+
+if TYPE_CHECKING:
+    import psycopg
 
 DEFAULT_DB = "warlog.db"
 SQLITE_LOCK_TIMEOUT_SECONDS = "30"
@@ -38,7 +42,16 @@ class Store:
 
     @classmethod
     def locate(cls, db: str | None = None) -> Store:
-        return cls(db or os.environ.get("WARLOG_DB") or DEFAULT_DB)
+        """The archive a user named; an in-memory or URI name is refused, as it keeps nothing."""
+        location = db or os.environ.get("WARLOG_DB") or DEFAULT_DB
+        # The SQLite driver opens names as URIs, and one with ":memory:" or
+        # "mode=memory" in it would take a whole import and forget it at exit.
+        if ":memory:" in location or "mode=memory" in location or (
+                location.startswith("file:") and not location.startswith("file://")):
+            raise WarlogError(f"--db {location}: an SQLite in-memory database or URI keeps "
+                              "nothing after the command; give a file path or a "
+                              "postgresql:// URL")
+        return cls(location)
 
     @property
     def is_postgres(self) -> bool:
@@ -61,24 +74,40 @@ class Store:
 
         from warlog.archive import Archive
 
-        env = self.connection()
         try:
-            with psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"],
-                connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
-            ) as conn:
+            with self.postgres_connection() as conn:
                 row = conn.execute(
                     "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c "
                     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE n.nspname = %s AND c.relname = %s)",
                     # eventsourcing names the log table after the application.
-                    (env["POSTGRES_SCHEMA"], f"{Archive.name.lower()}_events"),
+                    (self.schema, f"{Archive.name.lower()}_events"),
                 ).fetchone()
         except psycopg.OperationalError as error:
             raise WarlogError(f"cannot connect to PostgreSQL at {self.shown}: {error}") from None
         return bool(row and row[0])
+
+    @property
+    def schema(self) -> str:
+        """The PostgreSQL schema the archive lives in."""
+        return self._postgres_environment()["POSTGRES_SCHEMA"]
+
+    def postgres_connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """A plain autocommit connection to the archive's database, outside the library's pool."""
+        import psycopg
+
+        env = self.connection()
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS, autocommit=True,
+        )
+
+    def in_schema(self, schema: str) -> Store:
+        """The same PostgreSQL database, another schema (a scratch copy, say)."""
+        url = urlparse(self.location)
+        return Store(url._replace(query=urlencode({"schema": schema})).geturl())
 
     @property
     def shown(self) -> str:

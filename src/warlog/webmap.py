@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import groupby
+from typing import Any
 
 import orjson
 
@@ -39,9 +40,10 @@ from warlog import clock
 from warlog.archive import Archive
 from warlog.errors import WarlogError
 from warlog.export import coordinates, queries
+from warlog.links import is_link
 from warlog.plot import UNKNOWN, actor_colour
 from warlog.readmodel.exports import ExportedClaim
-from warlog.resolution import ClaimRef, Step, steps
+from warlog.resolution import ClaimRef, Step
 
 WIDTH = 1000.0
 Box = tuple[float, float, float, float]  # left, top, right, bottom
@@ -129,24 +131,33 @@ class MapData:
 def gather(
     archive: Archive, at: str, known_at: str | None = None, around: str | None = None,
     radius_km: float = DEFAULT_RADIUS_KM, min_reliability: str = "F", min_credibility: int = 6,
+    **options: Any,
 ) -> MapData:
-    """Every place's steps of state and the claims behind them, as known at `known_at`."""
+    """Every place's steps of state and the claims behind them, as known at `known_at`.
+
+    Places are named as tables name them: by name, qualified where it is shared.
+    """
     moment = known_at or clock.format_time(clock.now())
     archive.catch_up()
     centre = None if around is None else archive.place_name(around)
+    rule = archive.rule(moment, **options)
     gazetteer = archive.places()
-    where = coordinates(gazetteer)
+    info = archive.view.place_info()
+    label = {p: (p if i.shared else i.name) for p, i in info.items()}
+    where = {label.get(p, p): point for p, point in coordinates(gazetteer).items()}
     claims: dict[ClaimRef, ExportedClaim] = {}
     places = []
     rows = queries(archive).effective_claims(moment, min_reliability=min_reliability,
                                              min_credibility=min_credibility)
-    for name, group in groupby(rows, key=lambda c: c.place):
+    for place, group in groupby(rows, key=lambda c: c.place):
         found = list(group)
         claims.update((c.ref, c) for c in found)
-        places.append(MapPlace(name, where.get(name), held(steps(c.as_claim() for c in found))))
-    context = {n: (p, gazetteer.entries[n].get("kind")) for n, p in where.items() if p}
+        places.append(MapPlace(label[place], where.get(label[place]),
+                               held(archive.walk(found, moment, rule))))
+    context = {label.get(n, n): (p, gazetteer.entries[n].get("kind"))
+               for n, p in coordinates(gazetteer).items() if p}
     return MapData(at, moment, tuple(places), context, claims,
-                   view_of(places, where, centre, radius_km))
+                   view_of(places, where, centre and label.get(centre, centre), radius_km))
 
 
 def held(walk: Iterable[Step]) -> tuple[Held, ...]:
@@ -419,8 +430,10 @@ def popups(data: MapData) -> str:
 
 def claim_item(c: ExportedClaim) -> str:
     source = escape(c.source)
-    if c.url:
-        source = f"<a href=\"{escape(c.url)}\">{source}</a>"
+    if c.url and is_link(c.url):
+        source = f"<a href=\"{escape(c.url)}\" rel=\"noopener noreferrer\">{source}</a>"
+    elif c.url:  # not http(s): shown, never followed
+        source += f" <span class=\"url\">({escape(c.url)})</span>"
     said = f" <q>{escape(c.quote)}</q>" if c.quote else ""
     who = f" <span class=\"by\">({escape(c.attributed_to)})</span>" if c.attributed_to else ""
     return (f"<li><b>{c.date}</b> {escape(c.actor)} {c.status} — <cite>{source}</cite> "

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from warlog import dump as dumping
-from warlog.archive import Archive
+from warlog import outfile
 from warlog.cli.options import Db, open_existing, user_errors
 from warlog.cli.progress import input_lines
-from warlog.errors import WarlogError
 from warlog.store import Store
 
 app = typer.Typer()
@@ -22,15 +20,12 @@ app = typer.Typer()
 @user_errors
 def dump(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="[default: stdout]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     db: Db = None,
 ) -> None:
     """Write every stored event with its position, record time and archivist (JSON Lines)."""
     archive = open_existing(db)
-    try:
-        target = sys.stdout.buffer if out is None else out.open("wb")
-    except OSError as error:
-        raise WarlogError(f"cannot write {out}: {error.strerror}") from None
-    with target:
+    with outfile.target(None if out is None else str(out), binary=True, force=force) as target:
         for line in dumping.dump(archive):
             target.write(line)
 
@@ -43,9 +38,5 @@ def restore(
 ) -> None:
     """Restore a dump into a new, empty archive (SQLite file or PostgreSQL schema)."""
     lines, source = input_lines(file, "restoring")
-    archive = Archive(Store.locate(db).environment())
-    try:
-        count = dumping.restore(archive, lines(), source)
-    finally:
-        archive.close()
+    count = dumping.restore_into(Store.locate(db), lines(), source)
     typer.echo(f"restored {count} events; run 'warlog verify' to check them")

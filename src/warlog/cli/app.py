@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from warlog.cli import admin, archivist, audit, demo, exports, proofs, research
+from warlog.cli import admin, archivist, audit, demo, exports, policy, proofs, research
 
 app = typer.Typer(
     name="warlog",
@@ -19,6 +19,7 @@ for group in (archivist.app, research.app, audit.app, proofs.app, admin.app, dem
     app.registered_commands.extend(group.registered_commands)
 app.registered_groups.extend(exports.app.registered_groups)
 app.add_typer(archivist.report_app, name="report")
+app.add_typer(policy.app, name="policy")
 
 
 def main() -> None:

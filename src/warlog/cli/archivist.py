@@ -11,7 +11,7 @@ from warlog.cli import render
 from warlog.cli.options import Archivist, Db, Json, archivist_name, user_errors, write
 from warlog.cli.progress import input_lines
 from warlog.errors import InvalidInput, Problem
-from warlog.records import check
+from warlog.records import MAX_LINE_BYTES, check
 
 app = typer.Typer()
 report_app = typer.Typer(help="Add reports one at a time.")
@@ -46,7 +46,7 @@ def import_(
 
     if choice(format_, ("jsonl", "acled"), "--format") != "acled" and register_new:
         raise WarlogError("--register-new: only for --format acled")
-    lines, source = input_lines(file, "importing")
+    lines, source = input_lines(file, "importing", max_line_bytes=MAX_LINE_BYTES)
     who = archivist_name(archivist)
     if format_ == "acled":
         done = write(db, lambda a: acled.import_acled(a, lines(), source, who,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from warlog import integrity, ledger
 from warlog.cli import render
 from warlog.cli.options import (
     Db,
@@ -19,6 +20,7 @@ from warlog.cli.options import (
     user_errors,
 )
 from warlog.cli.progress import bar
+from warlog.cli.terminal import shown
 from warlog.diff import changes as recorded
 from warlog.diff import diff_dates, diff_known
 from warlog.errors import WarlogError
@@ -61,9 +63,29 @@ def log(
 
 @app.command()
 @user_errors
-def rebuild(db: Db = None) -> None:
-    """Drop the read model and project it again from the log."""
+def rebuild(
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rebuild even over a log that fails verification (the findings are "
+                        "kept, and 'warlog verify' goes on reporting them).")] = False,
+    db: Db = None,
+) -> None:
+    """Drop the read model and project it again from the log, once the log verifies."""
     archive = open_existing(db)
+    with bar("verifying the log", archive.recorder.max_notification_id()) as advance:
+        checked = ledger.verify(archive, [], None, advance, read_model=False)
+    blocking = [f for f in checked.findings if f.part != "read model"]
+    if blocking and not force:
+        for finding in blocking:
+            typer.echo(f"FAIL {shown(str(finding))}", err=True)
+        raise WarlogError(
+            f"the log fails verification ({len(blocking)} problem(s), see above); a rebuild "
+            "would record it as it is now and hide that; find out what happened, or rebuild "
+            "anyway with --force")
+    new = [(f.position, f.message) for f in blocking if f.part == "log"]
+    if new:
+        integrity.record_forced_rebuild(archive.view, new)
+        typer.echo(f"warning: rebuilding over {len(new)} verification problem(s); "
+                   "'warlog verify' will go on reporting them", err=True)
     with bar("rebuilding", archive.recorder.max_notification_id()) as advance:
         count = archive.rebuild(advance)
     typer.echo(f"read model rebuilt from {count} events")

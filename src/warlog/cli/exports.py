@@ -17,6 +17,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 
 from warlog import clock, export, plot, webmap
+from warlog.cells import raw_cells
 from warlog.cli.options import (
     Db,
     KnownAt,
@@ -28,9 +29,11 @@ from warlog.cli.options import (
     timestamp,
     user_errors,
 )
+from warlog.errors import WarlogError
 
 P = ParamSpec("P")
 T = TypeVar("T")
+MAX_RADIUS_KM = 20_000  # half the Earth's circumference: any farther is the whole world
 
 app = typer.Typer()
 export_app = typer.Typer(help="Write the state, the claims or the timelines as files.",
@@ -46,6 +49,10 @@ Picture = Annotated[str, typer.Option("-o", "--output", metavar="FILE.png|FILE.s
 At = Annotated[str | None, typer.Option("--at", metavar="DATE",
                                         help="Valid date YYYY-MM-DD. [default: today]")]
 Since = Annotated[str | None, typer.Option(metavar="DATE", help="First day drawn.")]
+Force = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
+RawCsv = Annotated[bool, typer.Option(
+    "--raw-csv", help="Write CSV cells exactly as stored: no quote before cells that begin "
+                      "=, +, -, @, tab or CR (for trusted pipelines, not spreadsheets).")]
 Until = Annotated[str | None, typer.Option(metavar="DATE", help="Last day drawn.")]
 
 
@@ -80,7 +87,7 @@ def export_state(
     at: At = None, known_at: KnownAt = None,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
     format_: Annotated[str, fmt_option(export.STATE_FORMATS)] = "csv",
-    output: Output = None, db: Db = None,
+    output: Output = None, force: Force = False, raw_csv: RawCsv = False, db: Db = None,
 ) -> None:
     """The state of control on a date: a row (csv), a document (json) or a Point (geojson)."""
     fmt = export.choice(format_, export.STATE_FORMATS, "--format")
@@ -88,7 +95,7 @@ def export_state(
     archive = open_existing(db)
     state = archive.state(at=day(at, "--at"), known_at=timestamp(known_at, "--known-at"),
                           min_reliability=reliability, min_credibility=credibility)
-    with export.destination(output) as out:
+    with export.destination(output, force=force) as out, raw_cells(raw_csv):
         count = export.export_state(out, fmt, state, archive.places())
     wrote(output, count, "places")
 
@@ -98,14 +105,15 @@ def export_state(
 @quiet_pipe
 def export_claims(
     format_: Annotated[str, fmt_option(export.CLAIM_FORMATS)] = "csv",
-    known_at: KnownAt = None, output: Output = None, db: Db = None,
+    known_at: KnownAt = None, output: Output = None, force: Force = False,
+    raw_csv: RawCsv = False, db: Db = None,
 ) -> None:
     """Every claim with both clocks, as known at a record time, including corrected and
     retracted ones (acled: ACLED-shaped rows, without the retracted)."""
     fmt = export.choice(format_, export.CLAIM_FORMATS, "--format")
     known = timestamp(known_at, "--known-at")
     archive = open_existing(db)
-    with export.destination(output) as out:
+    with export.destination(output, force=force) as out, raw_cells(raw_csv):
         count = export.export_claims(archive, out, fmt, known)
     wrote(output, count, "rows")
 
@@ -117,14 +125,14 @@ def export_timelines(
     format_: Annotated[str, fmt_option(export.TIMELINE_FORMATS)] = "csv",
     known_at: KnownAt = None,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
-    output: Output = None, db: Db = None,
+    output: Output = None, force: Force = False, raw_csv: RawCsv = False, db: Db = None,
 ) -> None:
     """Every place's intervals of unchanged state (csv: one row per interval)."""
     fmt = export.choice(format_, export.TIMELINE_FORMATS, "--format")
     reliability, credibility = grades(min_reliability, min_credibility)
     known = timestamp(known_at, "--known-at")
     archive = open_existing(db)
-    with export.destination(output) as out:
+    with export.destination(output, force=force) as out, raw_cells(raw_csv):
         count = export.export_timelines(archive, out, fmt, known, reliability, credibility)
     wrote(output, count, "rows")
 
@@ -135,14 +143,14 @@ def plot_timeline(
     places: Annotated[list[str], typer.Argument(metavar="PLACE...", help="Places, top first.")],
     output: Picture, known_at: KnownAt = None,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
-    since: Since = None, until: Until = None, db: Db = None,
+    since: Since = None, until: Until = None, force: Force = False, db: Db = None,
 ) -> None:
     """One row per place over valid time: bands by controller, ticks for claims by grade."""
     fmt = plot.picture_format(output)
     reliability, credibility = grades(min_reliability, min_credibility)
     known = export.known(timestamp(known_at, "--known-at"))
     rows = plot.rows(open_existing(db), places, known, reliability, credibility)
-    with export.binary_destination(output) as out:
+    with export.binary_destination(output, force=force) as out:
         plot.draw(rows, out, fmt, known, day(since, "--since"), day(until, "--until"))
     wrote(output, len(rows), "places")
 
@@ -158,13 +166,16 @@ def map_(
     radius: Annotated[float, typer.Option(
         metavar="KM", help="With --around: how far around.")] = webmap.DEFAULT_RADIUS_KM,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
-    db: Db = None,
+    force: Force = False, db: Db = None,
 ) -> None:
     """A self-contained HTML map of the state on a date; click a place for its claims."""
+    if not 0 < radius <= MAX_RADIUS_KM:  # also refuses nan and inf
+        raise WarlogError(f"--radius: {radius:g} km is not a distance around a place; give "
+                          f"kilometres above 0 and at most {MAX_RADIUS_KM:,}")
     reliability, credibility = grades(min_reliability, min_credibility)
     data = webmap.gather(open_existing(db), day(at, "--at") or clock.today(),
                          timestamp(known_at, "--known-at"), around, radius,
                          reliability, credibility)
-    with export.destination(output) as out:
+    with export.destination(output, force=force) as out:
         out.write(webmap.page(data))
     wrote(output, len(data.places), "places")

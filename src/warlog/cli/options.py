@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import getpass
+import io
+import os
 import sqlite3
+import sys
 from collections.abc import Callable
-from typing import Annotated, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 from uuid import uuid4
 
 import typer
@@ -14,8 +18,11 @@ from eventsourcing.persistence import PersistenceError
 
 from warlog import clock
 from warlog.archive import Archive
+from warlog.cli.terminal import shown
+from warlog.cli.written import WRITTEN_NOT_PROJECTED, NotProjected, completing
 from warlog.errors import Contention, WarlogError
 from warlog.store import Store
+from warlog.text import problem as text_problem
 
 P = ParamSpec("P")
 RETRIES = 5
@@ -48,6 +55,42 @@ MinCredibility = Annotated[
     typer.Option("--min-credibility", metavar="1-6",
                  help="Keep claims graded this or better (1 confirmed, 6 cannot be judged)."),
 ]
+By = Annotated[
+    str,
+    typer.Option("--by", metavar="side|actor",
+                 help="Resolve by side (the top of each actor's part_of chain) or by the actors "
+                      "as named."),
+]
+DatesBound = Annotated[
+    str,
+    typer.Option("--dates", metavar="latest|earliest",
+                 help="A vague date (month, interval) counts from its last possible day "
+                      "(latest) or its first (earliest)."),
+]
+PressureDays = Annotated[
+    str | None,
+    typer.Option("--pressure-days", metavar="N|unlimited",
+                 help="Days a contested/besieged claim lasts unless renewed. "
+                      "[default: the archive's policy as known then]"),
+]
+
+
+def rule_options(by: str, dates: str, pressure_days: str | None) -> dict[str, Any]:
+    """The resolution options as `Archive.state` and `timeline` take them, checked."""
+    if by not in ("side", "actor"):
+        raise WarlogError(f"--by: '{by}' is not a way to resolve; use side or actor")
+    if dates not in ("latest", "earliest"):
+        raise WarlogError(f"--dates: '{dates}' is not a bound; use latest or earliest")
+    window: int | str = "policy"
+    if pressure_days is not None:
+        window = "unlimited" if pressure_days.strip().lower() == "unlimited" else 0
+        if window == 0:
+            text = pressure_days.strip()
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100_000:
+                raise WarlogError(f"--pressure-days: '{pressure_days}' is not a number of days; "
+                                  "give 1 to 100000, or 'unlimited'")
+            window = int(text)
+    return {"by": by, "dates": dates, "pressure_days": window}
 
 
 def user_errors(command: Callable[P, T]) -> Callable[P, T]:
@@ -57,16 +100,48 @@ def user_errors(command: Callable[P, T]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return command(*args, **kwargs)
+        except NotProjected as error:
+            typer.echo(f"warning: {shown(str(error))}", err=True)
+            raise typer.Exit(code=WRITTEN_NOT_PROJECTED) from None
         except WarlogError as error:
             fail(str(error))
-        except (PersistenceError, sqlite3.Error, OSError) as error:
+        except BrokenPipeError:
+            # Whoever read the output stopped (`warlog log | head`): nothing is wrong.
+            _silence_stdout()
+            raise typer.Exit(code=0) from None
+        except OSError as error:
+            fail(_os_problem(error))
+        except (PersistenceError, sqlite3.Error) as error:
             fail(f"cannot use the archive: {error}")
 
     return wrapper
 
 
+def _os_problem(error: OSError) -> str:
+    """An operating-system error in the user's terms: which file, or the output."""
+    reason = error.strerror or str(error)
+    if error.filename is not None:
+        if isinstance(error, FileExistsError | NotADirectoryError):
+            reason = "a file is in the way where a directory is needed"
+        return f"cannot use {error.filename}: {reason}"
+    if error.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+        _silence_stdout()  # so that the interpreter's last flush cannot fail again
+        return f"cannot write the output: {reason}"
+    return f"cannot use the archive: {reason}"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: what could not be written is dropped, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (tests capture it): nothing will flush it at exit
+
+
 def fail(message: str) -> NoReturn:
-    for line in message.splitlines() or ["error"]:
+    for line in shown(message, newlines=True).splitlines() or ["error"]:
         typer.echo(f"error: {line}" if not _located(line) else line, err=True)
     raise typer.Exit(code=1)
 
@@ -78,6 +153,9 @@ def _located(line: str) -> bool:
 
 def archivist_name(given: str | None) -> str:
     if given:
+        wrong = text_problem(given, "name")
+        if wrong is not None:
+            raise WarlogError(f"--archivist: the name {wrong}")
         return given
     try:
         return getpass.getuser()
@@ -112,10 +190,10 @@ def write(db: str | None, change: Callable[[Archive], T]) -> T:
     try:
         for _ in range(RETRIES):
             try:
-                return change(archive)
+                return completing(archive, change)
             except Contention:
                 continue  # the registries moved on: check the input again against them
-        return change(archive)
+        return completing(archive, change)
     finally:
         archive.close()
 

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
-from warlog.errors import WarlogError
+from warlog.errors import InvalidInput, Problem, WarlogError
 
 Lines = Callable[[], Iterable[bytes]]
 
@@ -26,10 +27,22 @@ def bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
         yield lambda n: progress.advance(task, n)
 
 
-def input_lines(path: str, label: str) -> tuple[Lines, str]:
-    """The lines of a file (re-readable, streamed with a progress bar) or of stdin (read once)."""
+# Limits on what a command reads, so that `import /dev/zero` or an endless pipe stops
+# with one line instead of filling memory. An import's own line limit is smaller.
+MAX_INPUT_BYTES = 1024 ** 3
+MAX_INPUT_LINE_BYTES = 256 * 1024 ** 2
+CHUNK_BYTES = 1024 ** 2
+
+
+def input_lines(
+    path: str, label: str, *, max_line_bytes: int = MAX_INPUT_LINE_BYTES
+) -> tuple[Lines, str]:
+    """The lines of a file (re-readable, streamed with a progress bar) or of stdin (read once).
+
+    Both are split by the same rule: a line ends at LF, CRLF or a lone CR.
+    """
     if path == "-":
-        lines = sys.stdin.buffer.read().splitlines()
+        lines = list(split_lines(sys.stdin.buffer, "-", max_line_bytes))
         return lambda: lines, "-"
     try:
         size = os.path.getsize(path)
@@ -38,9 +51,48 @@ def input_lines(path: str, label: str) -> tuple[Lines, str]:
         raise WarlogError(f"cannot read {path}: {error.strerror}") from None
 
     def stream() -> Iterator[bytes]:
-        with open(path, "rb") as handle, bar(label, size) as advance:
-            for line in handle:
-                advance(len(line))
-                yield line.rstrip(b"\r\n")  # as splitlines() gives them
+        with open(path, "rb") as handle, bar(label, size or None) as advance:
+            yield from split_lines(handle, path, max_line_bytes, advance)
 
     return stream, path
+
+
+def split_lines(
+    handle: BinaryIO, source: str, max_line_bytes: int,
+    advance: Callable[[int], None] = lambda _: None,
+) -> Iterator[bytes]:
+    """Lines without their endings; LF, CRLF and a lone CR each end one.
+
+    Reads in bounded chunks, so a line or an input over its limit stops the
+    command with one problem, however endless the input (a device, a pipe).
+    """
+    carry, total, number = b"", 0, 0
+    while chunk := handle.read(CHUNK_BYTES):
+        total += len(chunk)
+        if total > MAX_INPUT_BYTES:
+            raise InvalidInput([Problem(source, "", (
+                f"more than {MAX_INPUT_BYTES // 1024 ** 3} GiB of input; split it into "
+                "several files and import them one by one"))])
+        advance(len(chunk))
+        pieces = (carry + chunk).splitlines(keepends=True)
+        # The last piece may be cut short, or be a CR whose LF is in the next chunk.
+        carry = pieces.pop() if pieces[-1][-1:] not in (b"\n",) else b""
+        for piece in pieces:
+            number += 1
+            yield _without_ending(piece)
+        if len(carry) > max_line_bytes:
+            raise InvalidInput([Problem(f"{source}:{number + 1}", "", (
+                f"the line is longer than {_size(max_line_bytes)}; a record must fit in "
+                f"{_size(max_line_bytes)}: split it, or shorten its texts"))])
+    if carry:
+        yield _without_ending(carry)
+
+
+def _without_ending(line: bytes) -> bytes:
+    if line.endswith(b"\r\n"):
+        return line[:-2]
+    return line[:-1] if line.endswith((b"\n", b"\r")) else line
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024 ** 2} MiB" if limit >= 1024 ** 2 else f"{limit // 1024} KiB"

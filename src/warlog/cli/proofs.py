@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from warlog import ledger
+from warlog import ledger, outfile
 from warlog.checkpoint import CheckpointError, parse_vkey, vkey
 from warlog.cli import render
 from warlog.cli.options import Archivist, Db, Json, archivist_name, open_existing, user_errors
 from warlog.cli.progress import bar
+from warlog.cli.written import completing
 from warlog.errors import WarlogError
 from warlog.keyring import public_key
 
@@ -28,12 +29,24 @@ Key = Annotated[str | None, typer.Option(
 def keygen(
     for_archivist: Annotated[str | None, typer.Option(
         "--for", help="Make this archivist's own signing key instead of the archive's.")] = None,
+    public: Annotated[str | None, typer.Option(
+        "--public-key", metavar="HEX",
+        help="With --for: register this public key (64 hex digits), made by the archivist "
+             "on their own machine; no private key is written here.")] = None,
     db: Db = None, archivist: Archivist = None,
 ) -> None:
     """Make the archive's Ed25519 signing key (or an archivist's); print the public key."""
     archive = open_existing(db)
-    path, public = archive.keygen(archivist_name(archivist), for_archivist)
-    typer.echo(f"private key written to {path} (mode 0600); keep it safe")
+    path, public = completing(archive, lambda a: a.keygen(archivist_name(archivist),
+                                                          for_archivist, public))
+    if path is None:
+        typer.echo(f"registered the public key of {for_archivist}")
+    elif for_archivist is None:
+        typer.echo(f"private key written to {path} (mode 0600); keep it safe")
+    else:
+        typer.echo(f"private key written to {path} (mode 0600); it signs as {for_archivist}: "
+                   f"if that is not you, move it into {for_archivist}'s own keys folder and "
+                   "delete it here")
     typer.echo(f"public key: {public}")
     if for_archivist is None:
         keys = archive.keys()
@@ -49,7 +62,7 @@ def revoke_key(
     db: Db = None, archivist: Archivist = None,
 ) -> None:
     """Revoke an archivist's key: later events by them are signed with the archive's key."""
-    open_existing(db).revoke_key(name, reason, archivist_name(archivist))
+    completing(open_existing(db), lambda a: a.revoke_key(name, reason, archivist_name(archivist)))
     typer.echo(f"revoked the key of {name}")
 
 
@@ -57,6 +70,7 @@ def revoke_key(
 @user_errors
 def checkpoint(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write it here. [default: stdout]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     db: Db = None,
 ) -> None:
     """Write a signed checkpoint (C2SP tlog-checkpoint) of the log, to publish elsewhere."""
@@ -64,7 +78,7 @@ def checkpoint(
     if out is None:
         typer.echo(note, nl=False)
     else:
-        write_text(out, note)
+        write_text(out, note, force=force)
 
 
 @app.command()
@@ -72,13 +86,18 @@ def checkpoint(
 def verify(
     checkpoint: Annotated[list[Path] | None, typer.Option(
         "--checkpoint", help="A checkpoint taken earlier; repeat for more.")] = None,
-    key: Key = None, db: Db = None, json: Json = False,
+    key: Key = None,
+    no_read_model: Annotated[bool, typer.Option(
+        "--no-read-model", help="Skip replaying the log to check the read model (faster on "
+                                "large archives; the log itself is still checked).")] = False,
+    db: Db = None, json: Json = False,
 ) -> None:
-    """Recompute every leaf from the stored events and check the tree, signatures, checkpoints."""
+    """Check the tree, signatures, positions and checkpoints; and the read model against a replay."""
     notes = [(str(p), read_text(p)) for p in checkpoint or []]
     archive = open_existing(db)
     with bar("verifying", archive.recorder.max_notification_id()) as advance:
-        result = ledger.verify(archive, notes, trusted_key(key), advance)
+        result = ledger.verify(archive, notes, trusted_key(key), advance,
+                               read_model=not no_read_model)
     render.json(result.to_dict()) if json else render.verification(result)
     if not result.ok:
         raise typer.Exit(code=1)
@@ -90,6 +109,7 @@ def prove(
     report: Annotated[str, typer.Argument(help="Report id.")],
     checkpoint: Annotated[Path, typer.Option("--checkpoint", help="The checkpoint to prove against.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="[default: stdout]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     key: Key = None, db: Db = None,
 ) -> None:
     """Print, as JSON, inclusion proofs of every event of a report under a checkpoint."""
@@ -97,7 +117,7 @@ def prove(
     if out is None:
         typer.echo(proof.decode(), nl=False)
     else:
-        write_text(out, proof.decode())
+        write_text(out, proof.decode(), force=force)
 
 
 @app.command("verify-proof")
@@ -127,9 +147,11 @@ def read_text(path: Path) -> str:
         raise WarlogError(f"cannot read {path}: {error}") from None
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str, *, force: bool = False) -> None:
+    """A new regular file (an existing one only with --force), written whole or not at all."""
     try:
-        path.write_text(text, "utf-8")
+        with outfile.target(str(path), binary=False, force=force) as stream:
+            stream.write(text)
     except OSError as error:
         raise WarlogError(f"cannot write {path}: {error.strerror}") from None
 

@@ -9,9 +9,11 @@ from typing import Any
 import orjson
 import typer
 
+from warlog.cli.terminal import shown
 from warlog.diff import Changes, DatesDiff, KnownDiff, PlaceDiff, Visible
 from warlog.importer import ImportResult
-from warlog.results import Change, Entry, LogEntry, State, Timeline
+from warlog.resolution import Rule
+from warlog.results import Change, Entry, LogEntry, PolicyView, State, Timeline
 
 
 def json(value: Any) -> None:
@@ -21,12 +23,15 @@ def json(value: Any) -> None:
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     from rich.console import Console  # only tables need rich; --json stays quick to start
     from rich.table import Table
+    from rich.text import Text
 
-    grid = Table(title=title, title_justify="left", show_lines=False)
+    # Cells are Text, not markup: a name like "[link=…]" must print as typed, and
+    # control characters are escaped so that none reaches the terminal raw.
+    grid = Table(title=Text(shown(title)), title_justify="left", show_lines=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        grid.add_row(*(Text("" if cell is None else shown(str(cell))) for cell in row))
     # In a pipe there is no terminal width to respect: do not fold dates and names.
     width = None if sys.stdout.isatty() else 240
     Console(highlight=False, soft_wrap=False, width=width).print(grid)
@@ -36,20 +41,29 @@ def names(values: Sequence[str]) -> str:
     return ", ".join(values)
 
 
+def rule(r: Rule) -> str:
+    window = "never lapses" if r.pressure_days is None else f"lapses after {r.pressure_days} days"
+    return f"by {r.by}, vague dates from their {r.dates} day, pressure {window}"
+
+
 def state(result: State) -> None:
     table(
-        f"State of control on {result.at}, as known at {result.known_at}",
-        ("place", "status", "controller", "contested by", "candidates", "since", "claims"),
-        ((p.place, p.status, p.controller, names(p.contested_by), names(p.candidates), p.since,
-          len(p.claims)) for p in result.places),
+        f"State of control on {result.at}, as known at {result.known_at} ({rule(result.rule)})",
+        ("place", "status", "controller", "contested by", "candidates", "since", "evidence to",
+         "claims"),
+        ((p.label, p.status, p.controller, names(p.contested_by), names(p.candidates), p.since,
+          (p.evidence_to or "") + (" ~" if p.uncertain else ""), len(p.claims))
+         for p in result.places),
     )
     if not result.places:
         typer.echo("no place has a claim dated on or before that day", err=True)
+    elif any(p.uncertain for p in result.places):
+        typer.echo("~ rests on a claim dated only to a month, a year or an interval", err=True)
 
 
 def timeline(result: Timeline) -> None:
     table(
-        f"{result.place}, as known at {result.known_at}",
+        f"{result.qualified}, as known at {result.known_at} ({rule(result.rule)})",
         ("from", "to", "status", "controller", "contested by", "candidates"),
         ((i.start, i.end or "…", i.status, i.controller, names(i.contested_by),
           names(i.candidates)) for i in result.intervals),
@@ -86,7 +100,9 @@ def log(entries: Iterable[LogEntry]) -> None:
 
 def registry(title: str, entries: Sequence[Entry]) -> None:
     columns = ("name", "aliases", *(entries[0].details if entries else ()))
-    table(title, columns, ((e.name, names(e.aliases), *e.details.values()) for e in entries))
+    table(title, columns, ((e.name, names(e.aliases),
+                            *(names(v) if isinstance(v, list) else v for v in e.details.values()))
+                           for e in entries))
 
 
 def plural(word: str, n: int) -> str:
@@ -173,10 +189,22 @@ def changes(result: Changes) -> None:
 
 def verification(result: Any) -> None:
     for finding in result.findings:
-        typer.echo(f"FAIL {finding}", err=True)
+        typer.echo(f"FAIL {shown(str(finding))}", err=True)
     for checked in result.checkpoints:
         state = "consistent" if checked["consistent"] else "NOT consistent"
         typer.echo(f"checkpoint {checked['file']} (size {checked['size']}): {state}")
     verdict = "ok" if result.ok else f"{len(result.findings)} problem(s)"
     typer.echo(f"{verdict}: {result.size} events, {result.signed_events} signed, "
                f"root {result.root.hex()}")
+
+
+def policy(view: PolicyView) -> None:
+    table(f"Policy as known at {view.known_at}", ("policy", "value"),
+          ((name, "unlimited" if value is None else value) for name, value in view.values.items()))
+    if view.changes:
+        table("Changes", ("recorded at", "archivist", "policy", "value", "reason"),
+              ((c.recorded_at, c.archivist, c.name, "unlimited" if c.value is None else c.value,
+                c.reason) for c in view.changes))
+    else:
+        typer.echo("no policy was ever changed: these are the values a new archive starts with",
+                   err=True)

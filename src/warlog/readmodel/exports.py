@@ -14,13 +14,14 @@ placeholders and adapted by the backend's `_sql`, as in `persistence`.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import uuid4
 
-from warlog.resolution import Claim, ClaimRef
+from warlog.dates import Bounds
+from warlog.resolution import Claim, ClaimRef, Rule, counted
 
 BATCH = 1000
 T = TypeVar("T")
@@ -28,11 +29,11 @@ Rows = Generator[T, None, None]
 """Rows read lazily; `close()` ends the read transaction early."""
 
 _COLUMNS = (
-    "c.report, c.claim, c.place, c.actor, c.status, c.day, c.credibility, c.reliability, "
+    "c.report, c.claim, c.place, c.actor, c.status, c.date, c.credibility, c.reliability, "
     "c.attributed_to, c.quote, c.note, r.recorded_at, c.recorded_from, "
     "CASE WHEN c.position_from > r.position THEN c.recorded_from END, "
     "CASE WHEN c.recorded_to <= ? THEN c.recorded_to END, "
-    "r.source, r.published, r.url, r.title"
+    "r.source, r.published, r.url, r.title, c.first_day, c.day"
 )
 _FROM = "FROM warlog_claims c JOIN warlog_reports r ON r.report = c.report "
 
@@ -88,6 +89,8 @@ class ExportedClaim:
     published: str
     url: str | None
     title: str | None
+    first_day: str
+    last_day: str
 
     @property
     def ref(self) -> ClaimRef:
@@ -98,8 +101,9 @@ class ExportedClaim:
         """The Admiralty grade, source then claim, e.g. "B2"."""
         return f"{self.reliability}{self.credibility}"
 
-    def as_claim(self) -> Claim:
-        return Claim(self.ref, self.actor, self.status, self.date)
+    def counted(self, rule: Rule, parents: Mapping[str, str | None]) -> Claim:
+        return counted(self.ref, self.actor, self.status, Bounds(self.first_day, self.last_day),
+                       rule, parents)
 
 
 class ExportQueries:

@@ -14,7 +14,7 @@ while current). "Effective at record time T" is then one indexed range test.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,17 +22,18 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+from warlog.dates import Bounds
 from warlog.names import key
 from warlog.readmodel.exports import ExportQueries
 from warlog.readmodel.writer import Writer
-from warlog.resolution import Claim, ClaimRef
+from warlog.resolution import Claim, ClaimRef, Rule, counted
 from warlog.results import Change, PlaceState
 
 TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
-          "warlog_names",
+          "warlog_names", "warlog_actors", "warlog_policy",
           "warlog_steps", "warlog_leaves", "warlog_nodes")
 CLAIM_COLUMNS = (
-    "report, claim, place, actor, status, day, credibility, reliability, "
+    "report, claim, place, actor, status, first_day, day, date, credibility, reliability, "
     "attributed_to, quote, note, recorded_from, position_from, recorded_to"
 )
 
@@ -56,7 +57,9 @@ class ClaimRow:
     place: str
     actor: str
     status: str
-    date: str
+    first_day: str
+    last_day: str
+    date: str  # as the source gave it: a day, a month, a year or an interval
     credibility: int
     reliability: str
     attributed_to: str | None
@@ -66,8 +69,9 @@ class ClaimRow:
     position: int
     recorded_to: str | None
 
-    def as_claim(self) -> Claim:
-        return Claim(ClaimRef(self.report, self.claim), self.actor, self.status, self.date)
+    def counted(self, rule: Rule, parents: Mapping[str, str | None]) -> Claim:
+        return counted(ClaimRef(self.report, self.claim), self.actor, self.status,
+                       Bounds(self.first_day, self.last_day), rule, parents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +156,9 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         with LATERAL; see its backend.)
         """
         statement = (
-            "SELECT s.place, s.day, s.status, s.controller, s.contested_by, s.candidates, "
-            "s.since, s.claims FROM (SELECT p.name AS place, (SELECT x.day FROM warlog_steps x "
-            "WHERE x.place = p.name AND x.day <= ? AND x.recorded_from <= ? "
+            f"SELECT m.name, m.within, m.name_key, {STATE_COLUMNS_OF_S} FROM (SELECT p.place, "
+            "p.name, p.within, p.name_key, (SELECT x.day FROM warlog_steps x "
+            "WHERE x.place = p.place AND x.day <= ? AND x.recorded_from <= ? "
             "AND (x.recorded_to IS NULL OR x.recorded_to > ?) ORDER BY x.day DESC LIMIT 1) AS day "
             "FROM warlog_places p{where}) m CROSS JOIN warlog_steps s "
             "WHERE s.place = m.place AND s.day = m.day AND s.recorded_from <= ? "
@@ -162,20 +166,51 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         )
         params: list[Any] = [day, known_at, known_at, *([] if place is None else [place]),
                              known_at, known_at]
-        return statement.format(where="" if place is None else " WHERE p.name = ?"), params
+        return statement.format(where="" if place is None else " WHERE p.place = ?"), params
 
     def states(self, known_at: str, day: str, place: str | None = None) -> list[PlaceState]:
-        """Unfiltered state of every place (or one) from the bitemporal steps: one row each."""
+        """Default state of every place (or one) from the bitemporal steps: one row each."""
         statement, params = self._states_query(known_at, day, place)
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
             rows = c.fetchall()
+            shared = self._shared_keys(c) if rows else set()
         make = ClaimRef._make
         return [
-            PlaceState(r[0], r[2], r[3], _names(r[4]), _names(r[5]), r[6],
-                       tuple(map(make, orjson.loads(r[7]))))
+            PlaceState(r[0], r[4], r[5], _names(r[6]), _names(r[7]), r[8],
+                       tuple(map(make, orjson.loads(r[9]))), _names(r[1]), bool(r[10]), r[11],
+                       r[2] in shared)
             for r in rows
         ]
+
+    def _shared_keys(self, c: Cursor) -> set[str]:
+        c.execute(self._sql("SELECT name_key FROM warlog_places GROUP BY name_key "
+                            "HAVING COUNT(*) > 1"))
+        return {str(r[0]) for r in c.fetchall()}
+
+    def place_info(self) -> dict[str, PlaceInfo]:
+        """Every place's name, parents and whether its name is shared, by place."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT place, name, within, name_key FROM warlog_places"))
+            rows = c.fetchall()
+            shared = self._shared_keys(c)
+        return {r[0]: PlaceInfo(r[1], _names(r[2]), r[3] in shared) for r in rows}
+
+    def parents(self, known_at: str) -> dict[str, str | None]:
+        """Each actor's `part_of` as the archive knew it at `known_at`."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT actor, part_of FROM warlog_actors WHERE recorded_from <= ? "
+                                "AND (recorded_to IS NULL OR recorded_to > ?)"),
+                      (known_at, known_at))
+            return {str(r[0]): r[1] for r in c.fetchall()}
+
+    def policy(self, known_at: str) -> dict[str, int | None]:
+        """The archive's policies set by `known_at` (those never set are left out)."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT name, value FROM warlog_policy WHERE recorded_from <= ? "
+                                "AND (recorded_to IS NULL OR recorded_to > ?)"),
+                      (known_at, known_at))
+            return {str(r[0]): None if r[1] is None else int(r[1]) for r in c.fetchall()}
 
     def claims(
         self,
@@ -197,7 +232,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             statement += " AND place = ?"
             params.append(place)
         if until is not None:
-            statement += " AND day <= ?"
+            statement += " AND first_day <= ?"  # counted on or before `until` by either bound
             params.append(until)
         statement += " ORDER BY place, day, report, claim"
         with self._transaction(commit=False) as c:
@@ -205,12 +240,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             return [ClaimRow(*row) for row in c.fetchall()]
 
     def history(
-        self, *, place: str | None = None, report: str | None = None,
+        self, *, place: str | None = None, report: str | None = None, actor: str | None = None,
         since: str | None = None, until: str | None = None,
     ) -> list[Change]:
         statement = "SELECT * FROM warlog_history WHERE 1=1"
         params: list[Any] = []
         for column, value, op in (("place", place, "="), ("report", report, "="),
+                                  ("actor", actor, "="),
                                   ("recorded_at", since, ">="), ("recorded_at", until, "<")):
             if value is not None:
                 statement += f" AND {column} {op} ?"
@@ -223,7 +259,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             Change(position=r[0], recorded_at=r[1], archivist=r[2], kind=r[3], report=r[4],
                    claim=r[5], place=r[6], reason=r[7],
                    before=None if r[8] is None else orjson.loads(r[8]),
-                   after=None if r[9] is None else orjson.loads(r[9]))
+                   after=None if r[9] is None else orjson.loads(r[9]), actor=r[10])
             for r in rows
         ]
 
@@ -271,12 +307,16 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         return None if row is None else ReportRow(*row)
 
     def lookup_name(self, registry: str, name: str) -> str | None:
-        """The canonical name a typed name or alias stands for in a registry, or None."""
+        """The one entry a typed name or alias stands for in a registry, or None."""
+        found = self.lookup_names(registry, name)
+        return found[0] if len(found) == 1 else None
+
+    def lookup_names(self, registry: str, name: str) -> list[str]:
+        """Every entry a typed name or alias stands for in a registry."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT name FROM warlog_names WHERE registry=? AND name_key=?"),
-                      (registry, key(name)))
-            row = c.fetchone()
-        return None if row is None else str(row[0])
+            c.execute(self._sql("SELECT name FROM warlog_names WHERE registry=? AND name_key=? "
+                                "ORDER BY name"), (registry, key(name)))
+            return [str(r[0]) for r in c.fetchall()]
 
     def report_of(self, aggregate_id: Any) -> str | None:
         """The report id of a report aggregate, None for other aggregates."""
@@ -304,15 +344,30 @@ def _names(stored: str) -> tuple[str, ...]:
     return () if stored == "[]" else tuple(orjson.loads(stored))
 
 
+STATE_COLUMNS_OF_S = ("s.day, s.status, s.controller, s.contested_by, s.candidates, s.since, "
+                     "s.claims, s.uncertain, s.evidence_to")
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceInfo:
+    """How a place is named in answers: its name, its parents' names, and whether its name is shared."""
+
+    name: str
+    within: tuple[str, ...]
+    shared: bool
+
+
 CREATE_STATEMENTS = (
     "CREATE TABLE IF NOT EXISTS warlog_claims ("
     "report TEXT NOT NULL, claim INTEGER NOT NULL, place TEXT NOT NULL, actor TEXT NOT NULL, "
-    "status TEXT NOT NULL, day TEXT NOT NULL, credibility INTEGER NOT NULL, "
+    "status TEXT NOT NULL, day TEXT NOT NULL, first_day TEXT NOT NULL, date TEXT NOT NULL, "
+    "credibility INTEGER NOT NULL, "
     "reliability TEXT NOT NULL, attributed_to TEXT, quote TEXT, note TEXT, "
     "recorded_from TEXT NOT NULL, position_from BIGINT NOT NULL, "
     "recorded_to TEXT, position_to BIGINT)",
     "CREATE INDEX IF NOT EXISTS warlog_claims_place ON warlog_claims (place, day)",
     "CREATE INDEX IF NOT EXISTS warlog_claims_report ON warlog_claims (report, claim)",
+    "CREATE INDEX IF NOT EXISTS warlog_claims_actor ON warlog_claims (actor)",
     "CREATE TABLE IF NOT EXISTS warlog_reports ("
     "id TEXT PRIMARY KEY, report TEXT NOT NULL UNIQUE, source TEXT NOT NULL, "
     "published TEXT NOT NULL, reliability TEXT NOT NULL, url TEXT, title TEXT, "
@@ -321,21 +376,30 @@ CREATE_STATEMENTS = (
     "CREATE TABLE IF NOT EXISTS warlog_history ("
     "position BIGINT NOT NULL, recorded_at TEXT NOT NULL, archivist TEXT NOT NULL, "
     "kind TEXT NOT NULL, report TEXT, claim INTEGER, place TEXT, reason TEXT, "
-    "before TEXT, after TEXT)",
+    "before TEXT, after TEXT, actor TEXT)",
     "CREATE INDEX IF NOT EXISTS warlog_history_place ON warlog_history (place, position)",
     "CREATE INDEX IF NOT EXISTS warlog_history_report ON warlog_history (report, position)",
+    "CREATE INDEX IF NOT EXISTS warlog_history_actor ON warlog_history (actor, position)",
     "CREATE INDEX IF NOT EXISTS warlog_history_time ON warlog_history (recorded_at)",
     "CREATE TABLE IF NOT EXISTS warlog_log ("
     "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, archivist TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS warlog_log_time ON warlog_log (recorded_at)",
-    "CREATE TABLE IF NOT EXISTS warlog_places (name TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS warlog_places ("
+    "place TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, within TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS warlog_places_key ON warlog_places (name_key)",
     "CREATE TABLE IF NOT EXISTS warlog_names ("
     "registry TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, "
-    "PRIMARY KEY (registry, name_key))",
+    "PRIMARY KEY (registry, name_key, name))",
+    "CREATE TABLE IF NOT EXISTS warlog_actors ("
+    "actor TEXT NOT NULL, part_of TEXT, recorded_from TEXT NOT NULL, recorded_to TEXT)",
+    "CREATE INDEX IF NOT EXISTS warlog_actors_actor ON warlog_actors (actor, recorded_from)",
+    "CREATE TABLE IF NOT EXISTS warlog_policy ("
+    "name TEXT NOT NULL, value BIGINT, recorded_from TEXT NOT NULL, recorded_to TEXT)",
     "CREATE TABLE IF NOT EXISTS warlog_steps ("
     "place TEXT NOT NULL, day TEXT NOT NULL, recorded_from TEXT NOT NULL, recorded_to TEXT, "
     "status TEXT NOT NULL, controller TEXT, contested_by TEXT NOT NULL, "
-    "candidates TEXT NOT NULL, since TEXT NOT NULL, claims TEXT NOT NULL, walk TEXT NOT NULL)",
+    "candidates TEXT NOT NULL, since TEXT NOT NULL, claims TEXT NOT NULL, "
+    "uncertain INTEGER NOT NULL, evidence_to TEXT, walk TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS warlog_steps_place ON warlog_steps (place, day, recorded_from)",
     "CREATE TABLE IF NOT EXISTS warlog_leaves ("
     "leaf_index BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE)",

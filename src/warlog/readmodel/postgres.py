@@ -31,7 +31,12 @@ from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from warlog.readmodel.exports import PostgresExportQueries
-from warlog.readmodel.persistence import CREATE_STATEMENTS, TABLES, ReadModel
+from warlog.readmodel.persistence import (
+    CREATE_STATEMENTS,
+    STATE_COLUMNS_OF_S,
+    TABLES,
+    ReadModel,
+)
 
 _TEXT = re.compile(r"\bTEXT\b")
 _INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+) ")
@@ -87,6 +92,59 @@ def create_with_retries(create: Callable[[], None]) -> None:
             if attempt == DDL_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)
+
+
+SchemaObjects = dict[str, set[str]]
+
+
+def schema_objects(conn: Any, schema: str) -> SchemaObjects | None:
+    """The tables, functions and composite types in a schema; None when there is no such schema.
+
+    A failed restore removes what is not in this list, so the schema is left
+    as it was found.
+    """
+    if conn.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s",
+                    (schema,)).fetchone() is None:
+        return None
+    rows = conn.execute(
+        "SELECT 'table', c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
+        "UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_catalog.pg_proc p "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s "
+        "UNION ALL SELECT 'type', c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind = 'c'", (schema, schema, schema)).fetchall()
+    found: SchemaObjects = {"table": set(), "function": set(), "type": set()}
+    for kind, name in rows:
+        found[kind].add(name)
+    return found
+
+
+def remove_restored(conn: Any, schema: str, before: SchemaObjects | None) -> None:
+    """Undo a restore: drop what it created, empty the tables that were there, in one transaction."""
+    with conn.transaction():
+        if before is None:
+            conn.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(schema)))
+            return
+        now = schema_objects(conn, schema) or {"table": set(), "function": set(), "type": set()}
+        for table in sorted(now["table"] - before["table"]):
+            conn.execute(SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
+                Identifier(schema), Identifier(table)))
+        for function in sorted(now["function"] - before["function"]):
+            conn.execute(Composed([SQL("DROP FUNCTION IF EXISTS "), SQL(function)]))
+        for kind in sorted(now["type"] - before["type"]):
+            conn.execute(SQL("DROP TYPE IF EXISTS {}.{} CASCADE").format(
+                Identifier(schema), Identifier(kind)))
+        # Only warlog's own tables: a schema may hold other applications' tables too.
+        kept = sorted(t for t in before["table"] & now["table"] if t.startswith("warlog_"))
+        for table in kept:
+            if table.endswith("_tracking"):
+                # The library's own migration row stays; the archive's position goes.
+                conn.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
+                    Identifier(schema), Identifier(table)), ("warlog",))
+            else:
+                conn.execute(SQL("TRUNCATE {}.{} RESTART IDENTITY").format(
+                    Identifier(schema), Identifier(table)))
 
 
 class PostgresArchiveRecorder(PostgresApplicationRecorder):
@@ -203,16 +261,16 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
     def _states_query(self, known_at: str, day: str, place: str | None) -> tuple[str, list[Any]]:
         """LATERAL: one backward index scan per place, returning the step row itself."""
         statement = (
-            "SELECT p.name, s.day, s.status, s.controller, s.contested_by, s.candidates, "
-            "s.since, s.claims FROM warlog_places p CROSS JOIN LATERAL ("
-            "SELECT x.day, x.status, x.controller, x.contested_by, x.candidates, x.since, "
-            "x.claims FROM warlog_steps x WHERE x.place = p.name AND x.day <= ? "
+            f"SELECT p.name, p.within, p.name_key, {STATE_COLUMNS_OF_S} FROM warlog_places p "
+            "CROSS JOIN LATERAL (SELECT x.day, x.status, x.controller, x.contested_by, "
+            "x.candidates, x.since, x.claims, x.uncertain, x.evidence_to FROM warlog_steps x "
+            "WHERE x.place = p.place AND x.day <= ? "
             "AND x.recorded_from <= ? AND (x.recorded_to IS NULL OR x.recorded_to > ?) "
             "ORDER BY x.day DESC LIMIT 1) s"
         )
         params: list[Any] = [day, known_at, known_at]
         if place is not None:
-            statement += " WHERE p.name = ?"
+            statement += " WHERE p.place = ?"
             params.append(place)
         return statement, params
 
@@ -225,7 +283,9 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
         The tracking row goes first: every projection locks it before any table,
         so taking it first makes a running projection finish, and a starting one
         wait, before the tables are locked, rather than deadlock with the drop.
+        A dropped tracking table is made again first, so a rebuild repairs it.
         """
+        self.create_table()
         with self._transaction(commit=True) as c:
             c.execute(self._sql(f"DELETE FROM {self._tracking_table} WHERE application_name=?"),
                       (self.application_name,))

@@ -35,6 +35,7 @@ class SQLiteReadModel(SQLiteTrackingRecorder, ReadModel):
         return int(c.rowcount)
 
     def drop(self) -> None:
+        self.create_table()  # a dropped tracking table is made again, so a rebuild repairs it
         with self._transaction(commit=True) as c:
             for table in TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {table}")

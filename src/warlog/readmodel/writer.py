@@ -7,6 +7,13 @@ earliest valid date it touched, resuming the walk from the step before. Steps
 that came out different are closed at that record time and the new ones
 inserted, so `warlog_steps` holds the resolved state of every place as
 bitemporal rows (valid date by record-time interval).
+
+The stored steps answer the default question: by side, counting a vague date
+from its last day, with the archive's pressure window. Sides and the window
+are themselves recorded facts (`warlog_actors`, `warlog_policy`, both
+bitemporal), so a command that changes either re-walks the places it affects
+from their first claim, at its own record time: what was known before it
+stays as it was.
 """
 
 from __future__ import annotations
@@ -20,23 +27,28 @@ import orjson
 
 from warlog import clock, merkle
 from warlog.canonical import leaf
+from warlog.dates import Bounds, bounds
 from warlog.names import key
-from warlog.resolution import Claim, ClaimRef, Step, steps
+from warlog.resolution import Claim, ClaimRef, Rule, Step, counted, side_of, steps
 
 CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote",
                "note")
 INSERT = {
     "warlog_log": "INSERT INTO warlog_log VALUES (?,?,?)",
     "warlog_reports": "INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-    "warlog_claims": "INSERT INTO warlog_claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "warlog_history": "INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?)",
-    "warlog_places": "INSERT INTO warlog_places VALUES (?)",
-    "warlog_names": "INSERT INTO warlog_names VALUES (?,?,?)",
-    "warlog_steps": "INSERT INTO warlog_steps VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_claims": "INSERT INTO warlog_claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_history": "INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_places": "INSERT INTO warlog_places VALUES (?,?,?,?)",
+    "warlog_names": "INSERT INTO warlog_names VALUES (?,?,?) ON CONFLICT DO NOTHING",
+    "warlog_actors": "INSERT INTO warlog_actors VALUES (?,?,?,?)",
+    "warlog_policy": "INSERT INTO warlog_policy VALUES (?,?,?,?)",
+    "warlog_steps": "INSERT INTO warlog_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_leaves": "INSERT INTO warlog_leaves VALUES (?,?)",
     "warlog_nodes": "INSERT INTO warlog_nodes VALUES (?,?,?)",
 }
-STEP_COLUMNS = "day, status, controller, contested_by, candidates, since, claims, walk"
+STEP_COLUMNS = ("day, status, controller, contested_by, candidates, since, claims, uncertain, "
+                "evidence_to, walk")
+EVERYTHING = ""  # a touched day before every day: re-walk the place from its first claim
 STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", "))
 RESTEP_CHUNK = 400
 FLUSH_ROWS = 5000
@@ -47,10 +59,11 @@ def dumps(value: Any) -> str:
 
 
 def step_from_row(row: Sequence[Any]) -> Step:
-    day, status, controller, contested_by, candidates, since, claims, walk = row
+    day, status, controller, contested_by, candidates, since, claims, uncertain, evidence, walk = row
     return Step(day, status, controller, tuple(orjson.loads(contested_by)),
                 tuple(orjson.loads(candidates)), since,
                 tuple(ClaimRef(r, n) for r, n in orjson.loads(claims)),
+                uncertain=bool(uncertain), evidence_to=evidence,
                 walk=orjson.loads(walk) if walk else {})
 
 
@@ -61,6 +74,25 @@ class Writer:
         self.c = cursor
         self.sql = sql
         self.pending: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        self.parents: dict[str, str | None] = {}
+        self.pressure_days: int | None = 14
+        self.places: dict[str, tuple[str, list[str]]] = {}  # place -> name, parents' names
+        self.rewalk: set[str] | None = set()  # actors whose side changed; None: every place
+        self.loaded = False
+
+    def load(self) -> None:
+        """The sides and the pressure window in force, for walking the default way."""
+        self.parents = dict(self.execute(
+            "SELECT actor, part_of FROM warlog_actors WHERE recorded_to IS NULL", ()).fetchall())
+        row = self.execute("SELECT value FROM warlog_policy WHERE name='pressure-days' "
+                           "AND recorded_to IS NULL", ()).fetchone()
+        if row is not None:
+            self.pressure_days = None if row[0] is None else int(row[0])
+        self.loaded = True
+
+    @property
+    def rule(self) -> Rule:
+        return Rule("side", "latest", self.pressure_days)
 
     # Plumbing -----------------------------------------------------------
 
@@ -86,9 +118,12 @@ class Writer:
 
     def project(self, events: Sequence[tuple[int, Any]]) -> None:
         tree = self.tree()
+        if not self.loaded:
+            self.load()
         for timestamp, command in groupby(events, key=lambda pair: pair[1].timestamp):
             at = clock.format_time(timestamp)
             touched: dict[str, str] = {}
+            self.rewalk = set()
             for position, event in command:
                 self.insert("warlog_log", (position, at, getattr(event, "archivist", "")))
                 self.insert("warlog_leaves", (tree.size, position))
@@ -97,8 +132,23 @@ class Writer:
                 for place, day in self.event(position, at, event):
                     touched[place] = min(day, touched.get(place, day))
             self.flush()
+            for place in self.rewalked_places():
+                touched[place] = EVERYTHING
             self.restep(touched, at)
         self.flush()
+
+    def rewalked_places(self) -> list[str]:
+        """Places whose claims' sides or window changed in this command: walked again from the start."""
+        if self.rewalk is None:
+            query, params = "SELECT DISTINCT place FROM warlog_claims WHERE recorded_to IS NULL", []
+        elif self.rewalk:
+            actors = sorted(self.rewalk)
+            query = ("SELECT DISTINCT place FROM warlog_claims WHERE recorded_to IS NULL "
+                     f"AND actor IN ({','.join('?' for _ in actors)})")
+            params = actors
+        else:
+            return []
+        return [str(r[0]) for r in self.execute(query, params).fetchall()]
 
     def tree(self) -> merkle.CompactRange:
         """The Merkle tree's right edge so far, from the stored perfect subtrees."""
@@ -125,16 +175,30 @@ class Writer:
             report = self.report_id(e.originator_id)
             self.execute("UPDATE warlog_reports SET retracted_at=? WHERE report=?", (at, report))
             return self.close(position, at, report, None, e)
-        if kind in ("Places.Registered", "Places.AliasesAdded"):
-            if kind == "Places.Registered":
-                self.insert("warlog_places", (e.name,))
-            self.names("place", e.name, kind, e.aliases)
-            self.history(position, at, e.archivist, _registry_kind(kind), None, None, e.name,
-                         None, None, {"aliases": e.aliases})
+        if kind == "Places.Registered":
+            place = e.name if e.within is None else f"{e.name}, {e.within}"
+            within = [] if e.within is None else [*self.place(e.within)]
+            self.places[place] = (e.name, within)
+            self.insert("warlog_places", (place, e.name, key(e.name), dumps(within)))
+            self.names("place", place, [e.name, *e.aliases])
+            self.history(position, at, e.archivist, "registered", None, None, place, None, None,
+                         {"aliases": e.aliases})
+        elif kind == "Places.AliasesAdded":
+            self.names("place", e.name, e.aliases)
+            self.history(position, at, e.archivist, "aliases added", None, None, e.name, None,
+                         None, {"aliases": e.aliases})
         elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
-            self.names("actor", e.name, kind, e.aliases)
+            if kind == "Actors.Registered":
+                self.parents[e.name] = e.part_of
+                self.insert("warlog_actors", (e.name, e.part_of, at, None))
+            self.names("actor", e.name, ([e.name] if kind == "Actors.Registered" else [])
+                       + e.aliases)
             self.history(position, at, e.archivist, _registry_kind(kind), None, None, None,
-                         None, None, {"actor": e.name, "aliases": e.aliases})
+                         None, None, {"actor": e.name, "aliases": e.aliases}, e.name)
+        elif kind == "Actors.PartOfChanged":
+            self.part_of_changed(position, at, e)
+        elif kind == "Policy.Set":
+            self.policy_set(position, at, e)
         elif kind.startswith("Keys.") and kind != "Keys.Created":
             self.history(position, at, e.archivist, "key " + kind.rsplit("Key", 1)[1].lower(),
                          None, None, None, getattr(e, "reason", None), None,
@@ -142,10 +206,46 @@ class Writer:
                           if k in ("origin", "name", "public_key")})
         return []
 
-    def names(self, registry: str, name: str, kind: str, aliases: list[str]) -> None:
+    def names(self, registry: str, entry: str, names: list[str]) -> None:
         """Every name and alias, by its lookup key: one indexed read resolves what a user typed."""
-        for alias in ([name] if kind.endswith("Registered") else []) + aliases:
-            self.insert("warlog_names", (registry, key(alias), name))
+        for alias in names:
+            self.insert("warlog_names", (registry, key(alias), entry))
+
+    def place(self, place: str) -> list[str]:
+        """A place's name and its parents' names, nearest first."""
+        if place not in self.places:
+            row = self.execute("SELECT name, within FROM warlog_places WHERE place=?",
+                               (place,)).fetchone()
+            self.places[place] = (str(row[0]), orjson.loads(row[1]))
+        name, within = self.places[place]
+        return [name, *within]
+
+    def part_of_changed(self, position: int, at: str, e: Any) -> None:
+        """A new side for the actor and everything under it, from this record time."""
+        before = {a: side_of(a, self.parents) for a in self.parents}
+        previous = self.parents.get(e.name)
+        self.execute("UPDATE warlog_actors SET recorded_to=? WHERE actor=? AND recorded_to IS NULL",
+                     (at, e.name))
+        self.insert("warlog_actors", (e.name, e.part_of, at, None))
+        self.parents[e.name] = e.part_of
+        if self.rewalk is not None:
+            self.rewalk |= {a for a in self.parents if side_of(a, self.parents) != before[a]}
+        self.history(position, at, e.archivist, "part of changed", None, None, None, e.reason,
+                     {"part_of": previous}, {"part_of": e.part_of}, e.name)
+
+    def policy_set(self, position: int, at: str, e: Any) -> None:
+        """A new pressure window: every place is walked again, from this record time."""
+        row = self.execute("SELECT value FROM warlog_policy WHERE name=? AND recorded_to IS NULL",
+                           (e.name,)).fetchone()
+        before = self.pressure_days if row is None else row[0]
+        self.execute("UPDATE warlog_policy SET recorded_to=? WHERE name=? AND recorded_to IS NULL",
+                     (at, e.name))
+        self.insert("warlog_policy", (e.name, e.value, at, None))
+        if e.name == "pressure-days":
+            self.pressure_days = e.value
+            self.rewalk = None
+        self.history(position, at, e.archivist, "policy set", None, None, None, e.reason,
+                     {e.name: before}, {e.name: e.value})
 
     def filed(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         self.insert("warlog_reports", (e.originator_id.hex, e.report_id, e.source, e.published,
@@ -155,7 +255,7 @@ class Writer:
             self.version(e.report_id, number, claim, e.reliability, at, position)
             self.history(position, at, e.archivist, "reported", e.report_id, number,
                          claim["place"], None, None, claim)
-        return [(c["place"], c["date"]) for c in e.claims]
+        return [(c["place"], bounds(c["date"]).last) for c in e.claims]
 
     def corrected(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         report = self.report_id(e.originator_id)
@@ -168,7 +268,8 @@ class Writer:
         for place in dict.fromkeys((current["place"], after["place"])):
             self.history(position, at, e.archivist, "corrected", report, e.claim, place,
                          e.reason, before, dict(e.changes))
-        return [(current["place"], current["date"]), (after["place"], after["date"])]
+        return [(current["place"], bounds(current["date"]).last),
+                (after["place"], bounds(after["date"]).last)]
 
     def close(
         self, position: int, at: str, report: str, claim: int | None, e: Any
@@ -192,7 +293,7 @@ class Writer:
 
     def current(self, report: str, claim: int) -> dict[str, Any]:
         row = self.execute(
-            "SELECT place, actor, status, day, credibility, attributed_to, quote, note, "
+            "SELECT place, actor, status, date, credibility, attributed_to, quote, note, "
             "reliability FROM warlog_claims WHERE report=? AND claim=? AND recorded_to IS NULL",
             (report, claim),
         ).fetchone()
@@ -201,10 +302,12 @@ class Writer:
 
     def version(self, report: str, number: int, claim: dict[str, Any], reliability: str,
                 at: str, position: int) -> None:
+        when = bounds(claim["date"])
         self.insert("warlog_claims", (
-            report, number, claim["place"], claim["actor"], claim["status"], claim["date"],
-            claim["credibility"], reliability, claim.get("attributed_to"), claim.get("quote"),
-            claim.get("note"), at, position, None, None))
+            report, number, claim["place"], claim["actor"], claim["status"], when.last,
+            when.first, claim["date"], claim["credibility"], reliability,
+            claim.get("attributed_to"), claim.get("quote"), claim.get("note"), at, position,
+            None, None))
 
     def end_version(self, report: str, claim: int, at: str, position: int) -> None:
         self.execute("UPDATE warlog_claims SET recorded_to=?, position_to=? "
@@ -213,10 +316,12 @@ class Writer:
 
     def history(self, position: int, at: str, archivist: str, kind: str, report: str | None,
                 claim: int | None, place: str | None, reason: str | None,
-                before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+                before: dict[str, Any] | None, after: dict[str, Any] | None,
+                actor: str | None = None) -> None:
         self.insert("warlog_history", (
             position, at, archivist, kind, report, claim, place, reason,
-            None if before is None else dumps(before), None if after is None else dumps(after)))
+            None if before is None else dumps(before), None if after is None else dumps(after),
+            actor))
 
     # Steps --------------------------------------------------------------
 
@@ -245,11 +350,13 @@ class Writer:
             "SELECT x.day FROM warlog_steps x WHERE x.place = t.place AND x.day < t.day "
             "AND x.recorded_to IS NULL ORDER BY x.day DESC LIMIT 1)", params).fetchall()}
         claims: dict[str, list[Claim]] = defaultdict(list)
-        for place, r, n, actor, status, d in self.execute(
-                touched + "SELECT c.place, c.report, c.claim, c.actor, c.status, c.day FROM t "
-                "JOIN warlog_claims c ON c.place = t.place AND c.day >= t.day "
+        rule, parents = self.rule, self.parents
+        for place, r, n, actor, status, last, first in self.execute(
+                touched + "SELECT c.place, c.report, c.claim, c.actor, c.status, c.day, "
+                "c.first_day FROM t JOIN warlog_claims c ON c.place = t.place AND c.day >= t.day "
                 "AND c.recorded_to IS NULL", params).fetchall():
-            claims[place].append(Claim(ClaimRef(r, n), actor, status, d))
+            claims[place].append(counted(ClaimRef(r, n), actor, status, Bounds(first, last),
+                                         rule, parents))
         old: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
         for row in self.execute(
                 touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
@@ -260,7 +367,7 @@ class Writer:
 
     def restep_place(self, place: str, resume: Step | None, claims: list[Claim],
                      old: dict[str, tuple[Any, ...]], at: str) -> None:
-        for step in steps(claims, resume, keep_walk=True):
+        for step in steps(claims, self.pressure_days, resume, keep_walk=True):
             row = step_row(step)
             previous = old.pop(step.date, None)
             if previous == row:
@@ -280,7 +387,8 @@ def step_row(step: Step) -> tuple[Any, ...]:
     """A step as stored: comparable with a row read back, column for column."""
     return (step.date, step.status, step.controller, dumps(step.contested_by),
             dumps(step.candidates), step.since,
-            dumps([[r.report, r.claim] for r in step.claims]), dumps(step.walk))
+            dumps([[r.report, r.claim] for r in step.claims]), int(step.uncertain),
+            step.evidence_to, dumps(step.walk))
 
 
 def _registry_kind(kind: str) -> str:

@@ -1,0 +1,61 @@
+"""The archive's policy: how claims are resolved, shown and changed as recorded events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from warlog.cli import render
+from warlog.cli.options import (
+    Archivist,
+    Db,
+    Json,
+    KnownAt,
+    archivist_name,
+    open_existing,
+    timestamp,
+    user_errors,
+    write,
+)
+from warlog.errors import WarlogError
+
+app = typer.Typer(help="Show the archive's policy and its history, or change it.",
+                  invoke_without_command=True)
+
+
+@app.callback()
+@user_errors
+def show(
+    ctx: typer.Context, known_at: KnownAt = None, db: Db = None, json: Json = False,
+) -> None:
+    """The policy in force (as known at a record time) and every change to it.
+
+    Example: warlog policy --known-at 2024-12-08T12:00:00Z
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    view = open_existing(db).policy(timestamp(known_at, "--known-at"))
+    render.json(view.to_dict()) if json else render.policy(view)
+
+
+@app.command("set")
+@user_errors
+def set_(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The policy: pressure-days.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="Days (1 or more), or unlimited.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it changes (required).")],
+    archivist: Archivist = None, db: Db = None,
+) -> None:
+    """Change a policy from now on; answers as known before the change stay as they were.
+
+    Example: warlog policy set pressure-days 30 --reason "sieges here last for months"
+    """
+    text = value.strip().lower()
+    if text != "unlimited" and not (text.isdigit() and 1 <= int(text) <= 100_000):
+        raise WarlogError(f"VALUE: '{value}' is not a number of days; give 1 to 100000, "
+                          "or 'unlimited'")
+    days = None if text == "unlimited" else int(text)
+    who = archivist_name(archivist)
+    write(db, lambda archive: archive.set_policy(name, days, reason, who))
+    typer.echo(f"policy {name} is now {value.strip()}, from this record time on")
