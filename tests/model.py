@@ -22,7 +22,7 @@ Visible = tuple[str, str | None, tuple[str, ...], tuple[str, ...]]
 
 def first_day(text: str) -> date:
     part = text.split("/")[0]
-    year, month, day = (part.split("-") + ["01", "01"])[:3]
+    year, month, day = [*part.split("-"), "01", "01"][:3]
     return date(int(year), int(month), int(day))
 
 
@@ -141,9 +141,7 @@ def fold_log(
         if clock.format_time(event.timestamp) > known_at:
             break
         kind = type(event).__qualname__
-        if kind == "Actors.Registered":
-            parents[event.name] = event.part_of
-        elif kind == "Actors.PartOfChanged":
+        if kind == "Actors.Registered" or kind == "Actors.PartOfChanged":
             parents[event.name] = event.part_of
         elif kind == "Policy.Set" and event.name == "pressure-days":
             window = event.value

@@ -103,8 +103,12 @@ def test_init_creates_the_starter_gazetteer_and_actors(db: str) -> None:
                         ("Daraa", "Deraa")]:
         assert alias in places[name]["aliases"], name
     actors = {a["name"]: a for a in as_json(ok(db, "actors", "--json"))}
-    assert {"government", "regime", "Syrian army"} <= set(actors["Syrian government"]["aliases"])
-    assert {"rebels", "HTS"} <= set(actors["opposition"]["aliases"])
+    assert {"government", "regime"} <= set(actors["Syrian government"]["aliases"])
+    assert {"Syrian army", "SAA"} <= set(actors["Syrian Arab Army"]["aliases"])
+    assert actors["Syrian Arab Army"]["part_of"] == "Syrian government"
+    assert {"rebels"} <= set(actors["opposition"]["aliases"])
+    assert {"HTS", "هيئة تحرير الشام"} <= set(actors["Hayat Tahrir al-Sham"]["aliases"])
+    assert actors["Hayat Tahrir al-Sham"]["part_of"] == "opposition"
 
 
 def test_names_are_looked_up_case_insensitively_over_names_and_aliases(
@@ -212,9 +216,9 @@ def mixed_file(path: Path) -> str:
     return write(
         path,
         {"type": "place", "name": "Zabadani", "aliases": ["Al-Zabadani"], "kind": "town"},
-        {"type": "actor", "name": "Local militia", "aliases": ["NDF"]},
+        {"type": "actor", "name": "Local militia", "aliases": ["LM"]},
         report(claim("Homs", "government", "controlled", "2024-12-01"),
-               claim("Zabadani", "NDF", "controlled", "2024-12-01"), id="wire-1"),
+               claim("Zabadani", "LM", "controlled", "2024-12-01"), id="wire-1"),
         report(claim("Hama", "rebels", "contested", "2024-12-02"), id="wire-2"),
         {"type": "correction", "report": "wire-1", "claim": 1, "set": {"credibility": 2},
          "reason": "confirmed by a second wire"},
@@ -337,8 +341,8 @@ def test_report_add_prints_the_given_id_and_files_every_claim(db: str) -> None:
     filed = [e for e in history(db, "reuters-homs-1") if e["kind"] == "reported"]
     assert [(e["claim"], e["after"]["place"], e["after"]["actor"], e["after"]["status"],
              e["after"]["date"], e["after"]["credibility"]) for e in filed] == [
-        (1, "Homs", "opposition", "contested", "2024-12-06", 2),
-        (2, "Homs", "Syrian government", "controlled", "2024-12-07", 6),
+        (1, "Homs, Homs Governorate, Syria", "opposition", "contested", "2024-12-06", 2),
+        (2, "Homs, Homs Governorate, Syria", "Syrian government", "controlled", "2024-12-07", 6),
     ]
     homs = state(db, "--at", "2024-12-07", "--min-reliability", "B")["Homs"]
     assert (homs["status"], homs["controller"]) == ("controlled", "Syrian government")
@@ -417,7 +421,7 @@ def test_correct_resolves_names_to_canonical_ones(db: str) -> None:
     places = state(db, "--at", "2024-12-02")
     assert list(places) == ["Hama"]
     corrected = [e for e in history(db, "r1") if e["kind"] == "corrected"]
-    assert corrected[0]["after"] == {"place": "Hama"}
+    assert corrected[0]["after"] == {"place": "Hama, Hama Governorate, Syria"}
 
 
 def test_retract_one_claim_then_the_whole_report(db: str) -> None:

@@ -15,6 +15,8 @@ HISTORY_KEYS = {"position", "recorded_at", "archivist", "kind", "report", "claim
                 "reason", "before", "after"}
 LOG_KEYS = {"position", "recorded_at", "archivist", "event", "subject", "data"}
 
+HOMS, HAMA = "Homs, Homs Governorate, Syria", "Hama, Hama Governorate, Syria"
+
 
 def history(db: str, subject: str) -> dict[str, Any]:
     data: dict[str, Any] = as_json(ok(db, "history", subject, "--json"))
@@ -54,10 +56,10 @@ def test_history_of_a_report(db: str) -> None:
         assert set(event) == HISTORY_KEYS
         assert event["report"] == "r1"
     assert [(e["kind"], e["claim"], e["place"], e["archivist"]) for e in events] == [
-        ("reported", 1, "Homs", "alice"),
-        ("reported", 2, "Hama", "alice"),
-        ("corrected", 1, "Homs", "bob"),
-        ("retracted", 2, "Hama", "carol"),
+        ("reported", 1, HOMS, "alice"),
+        ("reported", 2, HAMA, "alice"),
+        ("corrected", 1, HOMS, "bob"),
+        ("retracted", 2, HAMA, "carol"),
     ]
     reported, _, corrected, retracted = events
     assert reported["after"]["actor"] == "Syrian government"
@@ -78,10 +80,10 @@ def test_history_of_a_report(db: str) -> None:
 def test_history_of_a_place_by_name_or_alias(db: str) -> None:
     file_the_story(db)
     data = history(db, "Homs")
-    assert data["subject"] == "Homs"
+    assert data["subject"] == HOMS
     events = data["events"]
     assert all(set(e) == HISTORY_KEYS for e in events)
-    assert all(e["place"] == "Homs" for e in events)
+    assert all(e["place"] == HOMS for e in events)
     assert [(e["kind"], e["report"], e["claim"], e["archivist"]) for e in events] == [
         ("registered", None, None, "alice"),
         ("reported", "r1", 1, "alice"),
@@ -122,8 +124,8 @@ def test_history_of_a_place_shows_a_claim_moved_in_or_out(db: str) -> None:
     hama = history(db, "Hama")["events"]
     assert [(e["kind"], e["report"]) for e in hama] == [("registered", None),
                                                         ("corrected", "mv")]
-    assert hama[1]["before"] == {"place": "Homs", "date": "2024-12-06"}
-    assert hama[1]["after"] == {"place": "Hama", "date": "2024-12-02"}
+    assert hama[1]["before"] == {"place": HOMS, "date": "2024-12-06"}
+    assert hama[1]["after"] == {"place": HAMA, "date": "2024-12-02"}
     assert hama[1]["reason"] == "it was Hama"
 
 
@@ -131,8 +133,8 @@ def test_history_of_a_report_lists_a_moving_correction_once(db: str) -> None:
     move_a_claim(db)
     events = history(db, "mv")["events"]
     assert [e["kind"] for e in events] == ["reported", "corrected"]
-    assert events[1]["before"] == {"place": "Homs", "date": "2024-12-06"}
-    assert events[1]["after"] == {"place": "Hama", "date": "2024-12-02"}
+    assert events[1]["before"] == {"place": HOMS, "date": "2024-12-06"}
+    assert events[1]["after"] == {"place": HAMA, "date": "2024-12-02"}
 
 
 def test_history_of_a_retracted_report_lists_each_claim(db: str) -> None:

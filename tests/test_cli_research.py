@@ -35,7 +35,8 @@ CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
 GOV = "Syrian government"
 OPP = "opposition"
 SDF = "SDF"
-PLACE_KEYS = {"place", "status", "controller", "contested_by", "candidates", "since", "claims"}
+PLACE_KEYS = {"place", "within", "status", "controller", "contested_by", "candidates", "since",
+              "uncertain", "evidence_to", "claims"}
 INTERVAL_KEYS = {"from", "to", "status", "controller", "contested_by", "candidates"}
 
 
@@ -259,7 +260,8 @@ def test_state_json_shape_sorting_and_canonical_names(db: str, tmp_path: Path) -
     load(db, tmp_path, *SCENARIOS,
          report("q1", claim("Al-Hamama", "regime forces", "withdrawn", "2024-12-03")))
     data = state_json(db, "--at", "2024-12-06")
-    assert set(data) == {"at", "known_at", "places"}
+    assert set(data) == {"at", "known_at", "by", "dates", "pressure_days", "places"}
+    assert (data["by"], data["dates"], data["pressure_days"]) == ("side", "latest", 14)
     assert data["at"] == "2024-12-06"
     names = [p["place"] for p in data["places"]]
     assert names == ["Al-Hamah", "Aleppo", "Daraa", "Douma", "Hama", "Homs", "Idlib"]
@@ -428,8 +430,9 @@ def test_a_correction_moving_a_claim_to_another_place_and_date(
 def test_timeline_intervals_follow_the_rule(db: str, tmp_path: Path) -> None:
     load(db, tmp_path, *HOMS)
     data = timeline(db, "Emesa")
-    assert set(data) == {"place", "known_at", "intervals"}
-    assert data["place"] == "Homs"
+    assert set(data) == {"place", "within", "known_at", "by", "dates", "pressure_days",
+                         "intervals"}
+    assert (data["place"], data["within"]) == ("Homs", ["Homs Governorate", "Syria"])
     for interval in data["intervals"]:
         assert set(interval) == INTERVAL_KEYS
     assert intervals(data) == [
@@ -486,17 +489,17 @@ def test_places_and_actors_list_names_with_aliases(db: str, tmp_path: Path) -> N
     load(db, tmp_path,
          {"type": "place", "name": "Zabadani", "aliases": ["Al-Zabadani"], "kind": "town",
           "lat": 33.72, "lon": 36.1, "within": "Rif Dimashq"},
-         {"type": "actor", "name": "Local militia", "aliases": ["NDF"], "part_of": "regime"})
+         {"type": "actor", "name": "Local militia", "aliases": ["LM"], "part_of": "regime"})
     places = as_json(ok(db, "places", "--json"))
     assert all({"name", "aliases"} <= set(p) for p in places)
     by_name = {p["name"]: p for p in places}
     assert by_name["Zabadani"]["aliases"] == ["Al-Zabadani"]
-    assert by_name["Zabadani"]["within"] == "Rif Dimashq"
+    assert by_name["Zabadani"]["within"] == ["Rif Dimashq", "Syria"]
     assert "Hims" in by_name["Homs"]["aliases"]
     actors = as_json(ok(db, "actors", "--json"))
     assert all({"name", "aliases"} <= set(a) for a in actors)
     by_actor = {a["name"]: a for a in actors}
-    assert by_actor["Local militia"]["aliases"] == ["NDF"]
+    assert by_actor["Local militia"]["aliases"] == ["LM"]
     assert by_actor["Local militia"]["part_of"] == GOV
     assert "rebels" in by_actor[OPP]["aliases"]
 

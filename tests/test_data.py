@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from warlog.dates import bounds
+
 ROOT = Path(__file__).parent.parent
 SCHEMAS = ROOT / "schemas"
 DATA = ROOT / "src" / "warlog" / "data"
@@ -125,7 +127,7 @@ def test_sample_dates_are_real_calendar_dates() -> None:
         date.fromisoformat(report["published"][:10])
         for claim in report["claims"]:
             if "date" in claim:
-                date.fromisoformat(claim["date"])
+                bounds(claim["date"])
     for correction in records_of("correction"):
         if "date" in correction["set"]:
             date.fromisoformat(correction["set"]["date"])
@@ -175,10 +177,15 @@ def test_hama_city_is_not_confused_with_the_damascus_suburb() -> None:
 
 def test_documented_actor_aliases_are_present() -> None:
     actors = {record["name"]: record for _, record in read_records("actors.jsonl")}
-    assert {"government forces", "SAA", "regime", "army", "Assad's forces"} <= set(
-        actors["Syrian government"]["aliases"]
+    assert {"government", "regime", "Assad regime"} <= set(actors["Syrian government"]["aliases"])
+    assert {"government forces", "SAA", "army", "Assad's forces"} <= set(
+        actors["Syrian Arab Army"]["aliases"]
     )
-    assert {"rebels", "HTS", "insurgents"} <= set(actors["opposition"]["aliases"])
+    assert {"rebels", "insurgents"} <= set(actors["opposition"]["aliases"])
+    assert {"HTS", "Tahrir al-Sham"} <= set(actors["Hayat Tahrir al-Sham"]["aliases"])
+    assert actors["Syrian National Army"]["part_of"] == "opposition"
+    assert actors["Syrian Arab Army"]["part_of"] == "Syrian government"
+    assert actors["Syrian police"]["part_of"] == "Syrian government"
     assert actors["Hayat Tahrir al-Sham"]["part_of"] == "opposition"
 
 

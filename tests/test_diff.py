@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import warlog
 from clirun import as_json, cli, ok
 from model import folded_state
-from story import DAYS as DATES, GRADES, PLACES
+from story import DAYS as DATES
+from story import GRADES, PLACES
 from test_properties import SETTINGS, Story, append_something, new_archive
 from warlog import clock
 from warlog.archive import Archive
@@ -100,8 +101,8 @@ def test_a_late_correction_is_the_cause_of_hama_changing(db: str, tmp_path: Path
                              "contested_by": [], "candidates": [], "since": "2024-12-05"}
     causes = hama["causes"]
     assert [(c["kind"], c["report"], c["claim"], c["archivist"], c["place"]) for c in causes] == [
-        ("corrected", "news-2024-12-07-background", 3, "bob", "Hama"),
-        ("corrected", "news-2024-12-07-background", 4, "bob", "Hama"),
+        ("corrected", "news-2024-12-07-background", 3, "bob", "Hama, Hama Governorate, Syria"),
+        ("corrected", "news-2024-12-07-background", 4, "bob", "Hama, Hama Governorate, Syria"),
     ]
     assert {c["claim"]: c["reason"] for c in causes} == hama_reasons()
     assert all(c["recorded_at"] == corrected_at for c in causes)
@@ -204,7 +205,7 @@ def test_a_correction_that_moves_a_claim_is_one_change_and_a_cause_in_both_place
         ("Hama", True, False), ("Homs", False, True)]
     for place in diff["places"]:
         assert [(c["kind"], c["report"], c["place"]) for c in place["causes"]] == [
-            ("corrected", "mv", place["place"])]
+            ("corrected", "mv", ", ".join([place["place"], *place["within"]]))]
 
 
 # --- the CLI prints what the library returns ----------------------------------------------

@@ -87,7 +87,8 @@ def test_claims_as_known_before_the_corrections(sample: tuple[Archive, str, str]
     archive, between, _ = sample
     claims = by_claim(claims_csv(archive, between))
     hama = claims[("news-2024-12-07-background", 3)]
-    assert (hama["date"], hama["corrected"], hama["corrected_at"]) == ("2024-12-06", "False", "")
+    assert (hama["date"], hama["corrected"], hama["corrected_at"]) == \
+        ("2024-12-02/2024-12-06", "False", "")
     assert claims[("opposition-2024-12-07-southwest", 3)]["retracted"] == "False"
     assert {r["known_at"] for r in claims.values()} == {between}
     assert claims_csv(archive, "2000-01-01T00:00:00.000000Z") == []
@@ -166,10 +167,11 @@ def test_state_geojson_has_a_point_per_place(sample: tuple[Archive, str, str]) -
     assert collection["type"] == "FeatureCollection"
     assert collection["at"] == "2024-12-07"
     features = {f["id"]: f for f in collection["features"]}
-    assert set(features) == {p.place for p in state.places}
-    assert features["Homs"]["geometry"] == {"type": "Point", "coordinates": [36.7094, 34.7308]}
-    assert features["Homs"]["properties"]["status"] == "contested"
-    assert features["Homs"]["properties"]["known_at"] == state.known_at
+    assert set(features) == {p.qualified for p in state.places}
+    homs = features["Homs, Homs Governorate, Syria"]
+    assert homs["geometry"] == {"type": "Point", "coordinates": [36.7094, 34.7308]}
+    assert homs["properties"]["status"] == "contested"
+    assert homs["properties"]["known_at"] == state.known_at
     assert features["Nowhere Hill"]["geometry"] is None
 
 
@@ -252,7 +254,9 @@ def test_cli_export_state_geojson(sample_db: str) -> None:
                  "--min-reliability", "B", "--db", sample_db)
     assert result.exit_code == 0
     features = json.loads(result.stdout)["features"]
-    assert {f["id"] for f in features} == {"Homs", "Damascus"}
+    assert {f["properties"]["place"] for f in features} == {"Homs", "Damascus"}
+    assert {f["id"] for f in features} == {"Homs, Homs Governorate, Syria",
+                                           "Damascus, Damascus Governorate, Syria"}
 
 
 def test_cli_export_timelines(sample_db: str) -> None:

@@ -22,7 +22,6 @@ from model import rule_state
 from story import (
     ACTOR_ALIASES,
     ALIASES,
-    DATES,
     DAYS,
     PARTS,
     PLACES,

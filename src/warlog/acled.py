@@ -287,7 +287,8 @@ class Reader:
             return found
         if not self.register_new:
             known = [*registry.all_names(), *fresh.values()]
-            wrong.append((column, f"unknown {registry.kind} '{name}'{did_you_mean(name, known)}; "
+            hint = did_you_mean(name, known, registry.name_entries())
+            wrong.append((column, f"unknown {registry.kind} '{name}'{hint}; "
                                   f"add it (or an alias) with a {{\"type\": \"{registry.kind}\"}} "
                                   "record, or import with --register-new"))
             return None
@@ -509,12 +510,13 @@ def event_row(
 ) -> dict[str, Any]:
     event_type, sub_event = event_kind(claim, actors)
     entry = places.entries.get(claim.place, {})
+    location = entry.get("name", claim.place)
     tags = f"warlog report={claim.report}; claim={claim.claim}; grade={claim.grade}"
     if opponent is not None:
         tags += f"; claim={opponent.claim}; grade={opponent.grade}"
     notes = claim.quote or claim.note or ""
     if claim.status in ("besieged", "withdrawn"):
-        notes = f"warlog claim: {claim.actor} {claim.status} {claim.place}. {notes}".strip()
+        notes = f"warlog claim: {claim.actor} {claim.status} {location}. {notes}".strip()
     return {
         "event_id_cnty": event_id(claim), "event_date": claim.date, "year": claim.date[:4],
         "time_precision": 1,
@@ -524,7 +526,7 @@ def event_row(
         "country": enclosing(places, claim.place, "country"),
         "admin1": enclosing(places, claim.place, "governorate"),
         "admin2": enclosing(places, claim.place, "district"),
-        "location": claim.place, "latitude": entry.get("lat") or "",
+        "location": location, "latitude": entry.get("lat") or "",
         "longitude": entry.get("lon") or "", "geo_precision": geo_precision(entry.get("kind")),
         "source": source(claim), "notes": notes, "tags": tags,
         "timestamp": int(clock.parse_timestamp(claim.recorded_at)[0].timestamp()),
@@ -578,7 +580,7 @@ def enclosing(places: Places, name: str, kind: str) -> str:
     while current is not None and current in places.entries and current not in seen:
         seen.add(current)
         if places.entries[current].get("kind") == kind:
-            return current
+            return str(places.entries[current]["name"])
         current = places.entries[current].get("within")
     return ""
 

@@ -66,10 +66,16 @@ class PlaceDiff:
     changed: tuple[str, ...]
     before: Visible | None
     after: Visible | None
+    within: tuple[str, ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return ", ".join((self.place, *self.within))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "place": self.place,
+            "within": list(self.within),
             "changed": list(self.changed),
             "before": None if self.before is None else self.before.to_dict(),
             "after": None if self.after is None else self.after.to_dict(),
@@ -151,17 +157,17 @@ class Changes:
 
 def compare(before: State, after: State, fields: Sequence[str] = VISIBLE) -> tuple[PlaceDiff, ...]:
     """Every place whose `fields` differ between two states, or that only one of them has."""
-    old = {p.place: Visible.of(p) for p in before.places}
-    new = {p.place: Visible.of(p) for p in after.places}
+    old = {(p.place, p.within): Visible.of(p) for p in before.places}
+    new = {(p.place, p.within): Visible.of(p) for p in after.places}
     diffs = []
-    for place in sorted(old.keys() | new.keys()):
-        a, b = old.get(place), new.get(place)
+    for place, within in sorted(old.keys() | new.keys()):
+        a, b = old.get((place, within)), new.get((place, within))
         if a is None or b is None:
             changed = tuple(fields)
         else:
             changed = tuple(f for f in fields if getattr(a, f) != getattr(b, f))
         if changed:
-            diffs.append(PlaceDiff(place, changed, a, b))
+            diffs.append(PlaceDiff(place, changed, a, b, within))
     return tuple(diffs)
 
 
@@ -174,7 +180,7 @@ def with_causes(diffs: Iterable[PlaceDiff], rows: Iterable[Change]) -> tuple[Cau
     for row in rows:
         if row.report is not None and row.place is not None:
             by_place.setdefault(row.place, []).append(row)
-    return tuple(CausedDiff(d, tuple(by_place.get(d.place, ()))) for d in diffs)
+    return tuple(CausedDiff(d, tuple(by_place.get(d.qualified, ()))) for d in diffs)
 
 
 def count_kinds(rows: Iterable[Change]) -> dict[str, int]:

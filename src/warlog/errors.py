@@ -29,7 +29,7 @@ class InvalidInput(WarlogError):
     """Every problem found in one batch of input; nothing of the batch was written."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+        self.problems = list(dict.fromkeys(problems))  # one line per problem, said once
         super().__init__("\n".join(str(p) for p in problems))
 
 

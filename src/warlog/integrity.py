@@ -103,12 +103,16 @@ def replay_differences(archive: Archive) -> list[str]:
     if problem is not None:
         return [f"the read model is out of step with the log ({problem}); run 'warlog rebuild'"]
     last = archive.view.max_tracking_id(archive.name) or 0
-    with scratch_read_model(archive) as scratch:
-        try:
-            _project(archive, scratch, last)
-        except WarlogError as error:
-            return [f"the log cannot be replayed to check the read model: {error}"]
-        difference = first_difference(archive.view, scratch)
+    try:
+        with scratch_read_model(archive) as scratch:
+            try:
+                _project(archive, scratch, last)
+            except WarlogError as error:
+                return [f"the log cannot be replayed to check the read model: {error}"]
+            difference = first_difference(archive.view, scratch)
+    except database_errors() as error:
+        return [f"the read model could not be checked: no scratch copy could be made "
+                f"({_first_line(error)}); 'verify --no-read-model' checks the log alone"]
     return [] if difference is None else [difference]
 
 

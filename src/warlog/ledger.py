@@ -24,6 +24,7 @@ from warlog.canonical import canonical, event_record, leaf, signed_bytes
 from warlog.checkpoint import Checkpoint, CheckpointError, open_signed_note, parse_vkey, vkey
 from warlog.errors import WarlogError
 from warlog.keyring import public_key, signer_of
+from warlog.topics import ForbiddenTopic
 
 if TYPE_CHECKING:
     from warlog.archive import Archive
@@ -238,6 +239,9 @@ def _stored_events(archive: Archive) -> Iterator[tuple[int, Any, bytes]]:
             try:
                 event = archive.mapper.to_domain_event(notification)
                 yield notification.id, event, leaf(notification.id, event)
+            except ForbiddenTopic as error:
+                yield notification.id, None, (f"its type '{error.shown}' is not one of "
+                                              "warlog's events; it was not loaded").encode()
             except Exception as error:  # any altered byte is a finding, never a crash
                 yield notification.id, None, f"{type(error).__name__}: {error}"[:200].encode()
         start = page[-1].id + 1

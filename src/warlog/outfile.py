@@ -22,9 +22,8 @@ from typing import IO, Any
 
 from warlog.errors import WarlogError
 
-_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
-          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
 
 
 def check(path: str, *, force: bool = False, option: str = "-o") -> Path:
@@ -36,6 +35,8 @@ def check(path: str, *, force: bool = False, option: str = "-o") -> Path:
         return target
     except OSError as error:
         raise WarlogError(f"{option} {path}: cannot use it: {error.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise WarlogError(f"{option} {path}: is a directory; give a file name")
     for test, kind in _KINDS:
         if test(mode):
             raise WarlogError(f"{option} {path}: is {kind}; warlog writes only regular files, "

@@ -36,7 +36,6 @@ RECORD_TYPES = ("place", "actor", "report", "correction", "retraction")
 # the process; the README's import format lists them. Text sizes are in `text`.
 MAX_LINE_BYTES = 1024 ** 2
 MAX_DEPTH = 16  # a record nests 4 deep (report, claims, claim, value)
-MAX_NUMBER = 2 ** 53  # beyond it JSON readers disagree on which integer was meant
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,9 @@ def not_json(line: str | bytes, error: orjson.JSONDecodeError) -> str:
         except UnicodeDecodeError as bad:
             return (f"not UTF-8 (byte 0x{line[bad.start]:02X} at byte offset {bad.start} of the "
                     "line); save the file as UTF-8")
+        if b"\x00" in line:
+            return ("holds NUL bytes, which JSON text never does; if the file is UTF-16 or "
+                    "binary, save it as UTF-8 text")
         if line.startswith(b"\xef\xbb\xbf"):
             return ("starts with a byte-order mark (U+FEFF); only the file's first line may "
                     "have one: delete it")
@@ -135,11 +137,13 @@ def check(
     if not isinstance(value, dict):
         yield Problem(where, "", "a record must be a JSON object with a \"type\" field")
         return
-    found = survey(value)
+    plain = _plain(value, raw) if isinstance(raw, bytes) else None
+    found = plain or survey(value)
     if found.too_deep:
         yield Problem(where, "", too_deep())
         return
-    if raw is not None and _key_ends(raw) > found.keys:
+    written = plain.written_keys if plain is not None else _key_ends(raw)
+    if raw is not None and written > found.keys:
         duplicates = list(duplicate_keys(raw))
         if duplicates:
             yield from (Problem(where, path, f"duplicate key {shown(name)}; each field may "
@@ -162,7 +166,8 @@ def check(
         yield Record(where, record_type, value)
         return
     errors = sorted(validator(record_type).iter_errors(value), key=lambda e: list(e.path))
-    problems += [Problem(where, *located(error)) for error in errors]
+    said = {p.field for p in problems}  # a field whose text is refused needs no second line
+    problems += [p for p in (Problem(where, *located(e)) for e in errors) if p.field not in said]
     yield from dict.fromkeys(problems)  # two rules can say the same thing about one field
     if found.problems:
         return  # text the archive cannot store: not worth looking up as a name either
@@ -178,50 +183,97 @@ class Survey:
     problems: list[tuple[str, str]] = field(default_factory=list)
 
 
-def survey(record: dict[str, Any]) -> Survey:
-    """Count keys, measure depth and check every string and number, without recursion.
+@dataclass
+class _Plain(Survey):
+    """A survey taken from the raw line, which also knows how many keys the line writes."""
 
-    A decoded line may nest up to the decoder's own limit (1,024); recursing
-    over it would overflow Python's stack, so this walk keeps its own.
+    written_keys: int = 0
+
+
+def _plain(record: dict[str, Any], raw: bytes) -> _Plain | None:
+    """The survey of a line that plainly has nothing to find, or None to look closer.
+
+    Most lines are ASCII without escapes: then no string can hold a control,
+    invisible or foreign character (JSON must escape controls) nor a quote, so
+    counting brackets shows that nothing is deeply nested, and every `":` ends
+    a key. Only string lengths and objects are looked at on the decoded record,
+    where a record can have them.
+    """
+    if (not raw.isascii() or b"\\" in raw or b"\x7f" in raw
+            or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+            or b'" ' in raw or b'"\t' in raw or b'"\r' in raw or _long(record.values())):
+        return None
+    # Counting only where records have objects can only come out low, never hiding a duplicate.
+    keys = len(record)
+    for nested in (record.get("claims"), record.get("set"), record.get("aliases")):
+        if type(nested) is list:
+            for item in nested:
+                if type(item) is dict:
+                    keys += len(item)
+                    if _long(item.values()):
+                        return None
+                elif type(item) is str and len(item) > text.MAX_NAME:
+                    return None
+        elif type(nested) is dict:
+            keys += len(nested)
+            if _long(nested.values()):
+                return None
+    return _Plain(keys=keys, written_keys=raw.count(b'":'))
+
+
+def _long(values: Iterable[Any]) -> bool:
+    """Whether any of the values is text longer than the shortest limit."""
+    return any(type(value) is str and len(value) > text.MAX_NAME for value in values)
+
+
+def survey(record: dict[str, Any]) -> Survey:
+    """Count keys, measure depth and check every string and number of a record.
+
+    A decoded line may nest up to the decoder's own limit (1,024), deeper than
+    Python's stack allows a recursive walk to go; this one stops at MAX_DEPTH.
     """
     found = Survey()
-    stack: list[tuple[Any, tuple[str | int, ...], str, int]] = [(record, (), "", 1)]
-    while stack:
-        value, path, name, depth = stack.pop()
-        if isinstance(value, str):
-            wrong = text.problem(value, text.kind_of(name))
-            if wrong is not None:
-                found.problems.append((_path(path), wrong))
-        elif isinstance(value, dict):
-            if depth > MAX_DEPTH:
-                found.too_deep = True
-                return found
-            found.keys += len(value)
-            stack.extend((v, (*path, str(k)), str(k), depth + 1)
-                         for k, v in reversed(value.items()))
-        elif isinstance(value, list):
-            if depth > MAX_DEPTH:
-                found.too_deep = True
-                return found
-            stack.extend((v, (*path, i), name, depth + 1)
-                         for i, v in reversed(list(enumerate(value))))
-        elif (isinstance(value, int | float) and not isinstance(value, bool)
-              and not -MAX_NUMBER <= value <= MAX_NUMBER):
-            found.problems.append((_path(path), f"{shown(value)} is too large; numbers in a "
-                                   f"record lie between -{MAX_NUMBER} and {MAX_NUMBER}"))
+    _walk(record, (), "", 1, found)
     return found
+
+
+def _walk(value: Any, path: tuple[str | int, ...], name: str, depth: int, found: Survey) -> None:
+    if depth > MAX_DEPTH:
+        found.too_deep = True
+        return
+    items: Iterable[tuple[str | int, Any]]
+    if type(value) is dict:
+        found.keys += len(value)
+        items = value.items()
+    else:
+        items = enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        field = key if type(key) is str else name
+        if kind is str:
+            # Most text is short, printable ASCII: nothing to check but that.
+            if len(item) > text.MAX_NAME or not item.isprintable() or not item.isascii():
+                wrong = text.problem(item, text.kind_of(field))
+                if wrong is not None:
+                    found.problems.append((_path((*path, key)), wrong))
+        elif kind is dict or kind is list:
+            _walk(item, (*path, key), field, depth + 1, found)
+            if found.too_deep:
+                return
 
 
 _KEY_END = re.compile(rb'"\s*:')
 _KEY_END_TEXT = re.compile(r'"\s*:')
 
 
-def _key_ends(raw: str | bytes) -> int:
+def _key_ends(raw: str | bytes | None) -> int:
     """How many keys the line can hold at most: every key ends in `"` and `:`.
 
     Without a backslash in the line no string can contain a quote, so the count
     is exact; with one it can only be too high, which costs a second parse.
     """
+    if raw is None:
+        return 0
     if isinstance(raw, bytes):
         return len(_KEY_END.findall(raw))
     return len(_KEY_END_TEXT.findall(raw))

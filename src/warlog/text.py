@@ -63,21 +63,23 @@ _NO_SCRIPT = frozenset({"MODIFIER"})
 
 def kind_of(field: str) -> str:
     """Which rules apply to a field's text: 'name', 'free' or 'text'."""
-    if field in NAME_FIELDS:
-        return "name"
-    if field in FREE_TEXT_FIELDS:
-        return "free"
-    return "text"
+    return _KINDS.get(field, "text")
+
+
+_KINDS = {**dict.fromkeys(NAME_FIELDS, "name"), **dict.fromkeys(FREE_TEXT_FIELDS, "free")}
+_LIMITS = {"name": MAX_NAME, "free": MAX_FREE_TEXT, "text": MAX_TEXT}
 
 
 def problem(value: str, kind: str) -> str | None:
     """What is wrong with one string of the given kind ('name', 'free', 'text'), or None."""
-    limit = MAX_NAME if kind == "name" else MAX_FREE_TEXT if kind == "free" else MAX_TEXT
+    limit = _LIMITS[kind]
     if len(value) > limit:
         return f"is {len(value):,} characters long; at most {limit:,} are allowed here"
-    refused = (_REFUSED_IN_FREE_TEXT if kind == "free" else _REFUSED_IN_TEXT).search(value)
-    if refused is not None:
-        return _refused(refused.group(), kind, refused.start())
+    # Every refused character is unprintable, so printable text needs no closer look.
+    if not value.isprintable():
+        refused = (_REFUSED_IN_FREE_TEXT if kind == "free" else _REFUSED_IN_TEXT).search(value)
+        if refused is not None:
+            return _refused(refused.group(), kind, refused.start())
     if kind == "name" and not value.isascii():
         return name_problem(value)
     return None

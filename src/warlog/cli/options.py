@@ -171,7 +171,21 @@ def open_existing(db: str | None) -> Archive:
             f"no archive at {store.location}; create one with 'warlog init' or "
             "'warlog import FILE', or point --db / WARLOG_DB at an existing one"
         )
+    _can_write_beside(store)
     return Archive(store.environment())
+
+
+def _can_write_beside(store: Store) -> None:
+    """SQLite writes even to read (its -wal and -shm files, the read model catching up)."""
+    if store.is_postgres:
+        return
+    folder = store.path.parent
+    for place, what in ((store.path, "the archive file"), (folder, "its directory")):
+        if not os.access(place, os.W_OK):
+            raise WarlogError(
+                f"cannot open {store.location}: {what} is read-only, and SQLite must write "
+                "beside an archive even to read it (its -wal and -shm files, the read model "
+                "catching up); make it writable, or copy the archive somewhere writable")
 
 
 def write(db: str | None, change: Callable[[Archive], T]) -> T:
@@ -180,7 +194,9 @@ def write(db: str | None, change: Callable[[Archive], T]) -> T:
     That way bad input never leaves behind a new, empty archive file.
     """
     store = Store.locate(db)
-    if not store.exists():
+    if store.exists():
+        _can_write_beside(store)
+    else:
         rehearsal = Archive(Store(f"file:check-{uuid4().hex}?mode=memory&cache=shared").environment())
         try:
             change(rehearsal)

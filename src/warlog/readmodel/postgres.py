@@ -107,11 +107,11 @@ def schema_objects(conn: Any, schema: str) -> SchemaObjects | None:
                     (schema,)).fetchone() is None:
         return None
     rows = conn.execute(
-        "SELECT 'table', c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "SELECT 'table', c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
         "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
         "UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_catalog.pg_proc p "
         "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s "
-        "UNION ALL SELECT 'type', c.relname FROM pg_catalog.pg_class c "
+        "UNION ALL SELECT 'type', c.relname::text FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = %s AND c.relkind = 'c'", (schema, schema, schema)).fetchall()
     found: SchemaObjects = {"table": set(), "function": set(), "type": set()}
