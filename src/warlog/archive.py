@@ -223,18 +223,15 @@ class Archive(Application[UUID]):
     def set_policy(self, name: str, value: int | None, reason: str | None, archivist: str) -> None:
         """Change how the archive resolves claims, from now on; answers as known before stay."""
         if name not in POLICIES:
-            raise InvalidInput([Problem("policy", "", f"unknown policy '{name}'"
-                                        f"{did_you_mean(name, POLICIES)}; the policies are "
-                                        f"{', '.join(POLICIES)}")])
+            raise WarlogError(f"unknown policy '{name}'{did_you_mean(name, POLICIES)}; "
+                              f"the policies are {', '.join(POLICIES)}")
         if not reason or not reason.strip():
-            raise InvalidInput([Problem("--reason", "", "say why the policy changes")])
+            raise WarlogError("--reason: say why the policy changes")
         if value is not None and value < 1:
-            raise InvalidInput([Problem("value", "", f"{value} is not a number of days; give "
-                                        "1 or more, or 'unlimited'")])
+            raise WarlogError(f"{value} is not a number of days; give 1 or more, or 'unlimited'")
         policy = self._registry(Policy, POLICY_ID) or Policy(archivist=archivist)
         if policy.values.get(name) == value:
-            raise InvalidInput([Problem("value", "", f"{name} is already {_policy_text(value)}; "
-                                        "nothing to change")])
+            raise WarlogError(f"{name} is already {_policy_text(value)}; nothing to change")
         policy.set(name, value, reason, archivist)
         self._save([policy])
         self.catch_up()

@@ -63,7 +63,10 @@ def parse_timestamp(text: str, *, bare_date: bool = True) -> tuple[datetime, str
     if not match:
         raise ValueError(f"{_shown(text)} is not an RFC 3339 timestamp; {EXAMPLE}")
     day, hours, minutes, seconds, fraction, offset = match.groups()
-    parse_date(day)
+    try:
+        parse_date(day)
+    except ValueError as error:
+        raise ValueError(str(error).replace(_shown(day), _shown(text), 1)) from None
     if offset is None:
         raise ValueError(f"{_shown(text)} has no UTC offset; add Z (UTC) or one like +02:00, "
                          "e.g. 2024-12-08T12:00:00Z")

@@ -42,7 +42,7 @@ def bounds(text: str) -> Bounds:
         start, _, end = text.partition("/")
         first, last = _part(start, text).first, _part(end, text).last
         if first > last:
-            raise ValueError(f"'{text}' ends before it begins; write the earlier date first")
+            raise ValueError(f'"{text}" ends before it begins; write the earlier date first')
         return Bounds(first, last)
     return _part(text, text)
 
@@ -50,22 +50,22 @@ def bounds(text: str) -> Bounds:
 def _part(part: str, whole: str) -> Bounds:
     match = _PART.fullmatch(part)
     if match is None:
-        raise ValueError(f"'{whole}' is not a date; write it as {FORMS}")
+        raise ValueError(f'"{whole}" is not a date; write it as {FORMS}')
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
     if year < 1:
-        raise ValueError(f"'{whole}': year {year:04d} is not a year of the calendar")
+        raise ValueError(f'"{whole}": year {year:04d} is not a year of the calendar')
     if month is None:
         return Bounds(f"{year:04d}-01-01", f"{year:04d}-12-31")
     if not 1 <= month <= 12:
-        raise ValueError(f"'{whole}': month {month:02d} is not a month; use 01 to 12")
+        raise ValueError(f'"{whole}": month {month:02d} is not a month; use 01 to 12')
     if day is None:
         length = calendar.monthrange(year, month)[1]
         return Bounds(f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{length:02d}")
     try:
         date(year, month, day)
     except ValueError:
-        raise ValueError(f"'{whole}': {part} is not a day of the calendar") from None
+        raise ValueError(f'"{whole}": {part} is not a day of the calendar') from None
     return Bounds(part, part)
 
 

@@ -70,8 +70,8 @@ def split_lines(
     while chunk := handle.read(CHUNK_BYTES):
         total += len(chunk)
         if total > MAX_INPUT_BYTES:
-            raise InvalidInput([Problem(source, "", (
-                f"more than {MAX_INPUT_BYTES // 1024 ** 3} GiB of input; split it into "
+            raise InvalidInput([Problem(f"{source}:{number + 1}", "", (
+                f"more than {_size(MAX_INPUT_BYTES)} of input; split it into "
                 "several files and import them one by one"))])
         advance(len(chunk))
         pieces = (carry + chunk).splitlines(keepends=True)
@@ -95,4 +95,7 @@ def _without_ending(line: bytes) -> bytes:
 
 
 def _size(limit: int) -> str:
-    return f"{limit // 1024 ** 2} MiB" if limit >= 1024 ** 2 else f"{limit // 1024} KiB"
+    for unit, size in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if limit >= size:
+            return f"{limit // size} {unit}"
+    return f"{limit} bytes"
