@@ -64,8 +64,9 @@ def assert_read_model_equals_a_replay(db: str) -> None:
         now = clock.format_time(clock.now())
         for day in ("2024-11-15", "2024-12-07", "2024-12-31"):
             state = archive.state(at=day, known_at=now).to_dict()["places"]
-            got = {p.pop("place"): {**p, "claims": sorted((c["report"], c["claim"])
-                                                          for c in p["claims"])} for p in state}
+            got = {", ".join([p.pop("place"), *p.pop("within")]):
+                   {**p, "claims": sorted((c["report"], c["claim"]) for c in p["claims"])}
+                   for p in state}
             assert got == folded_state(archive, day, now)
     finally:
         archive.close()

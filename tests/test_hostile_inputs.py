@@ -185,7 +185,7 @@ def test_input_over_the_size_limit_stops_with_one_line(
         result = invoke([*args, "--db", store.location], stdin)
         assert result.exit_code == 1
         source = "-" if stdin else str(path)
-        assert result.stderr.splitlines() == [
-            f"{source}:1: more than 3 MiB of input; split it into several files and import "
-            "them one by one"]
+        (line,) = result.stderr.splitlines()
+        assert re.fullmatch(rf"{re.escape(source)}:\d+: more than 3 MiB of input; split it into "
+                            "several files and import them one by one", line), line
     assert store.state() == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 import warlog
 from locations import fresh
 from model import folded_state
-from story import DAYS, GRADES, REGISTRIES, correction, report
+from story import DAYS, GRADES, PARTS, REGISTRIES, SIDES, correction, report
 from warlog import clock
 from warlog.archive import Archive
-from warlog.errors import InvalidInput
+from warlog.errors import InvalidInput, WarlogError
 from warlog.records import check
 
 SETTINGS = settings(max_examples=20, deadline=None,
@@ -56,9 +56,21 @@ def append_something(data: st.DataObject, archive: Archive, story: Story) -> Non
     records: list[dict[str, Any]] = []
     for _ in range(data.draw(st.integers(1, 3))):
         live = story.live()
-        kind = data.draw(st.sampled_from(["report", "correction", "retraction"] if live
-                                         else ["report"]))
-        if kind == "report":
+        kind = data.draw(st.sampled_from(
+            ["report", "correction", "retraction", "side", "policy"] if live
+            else ["report", "side", "policy"]))
+        if kind == "policy":
+            window = data.draw(st.sampled_from([1, 2, 4, None]))
+            with suppress(WarlogError):  # the same window again changes nothing: refused
+                archive.set_policy("pressure-days", window, "tuning the window", "tester")
+                story.known_at.append(clock.format_time(clock.now()))
+            continue
+        if kind == "side":
+            actor = data.draw(st.sampled_from(list(PARTS)))
+            records.append({"type": "actor", "name": actor,
+                            "part_of": data.draw(st.sampled_from([None, *SIDES])),
+                            "reason": "the alliance shifted"})
+        elif kind == "report":
             story.counter += 1
             records.append(data.draw(report(story.counter)))
         elif kind == "correction":
@@ -153,3 +165,51 @@ def test_importing_the_same_file_twice_appends_nothing(db: str, data: st.DataObj
         again = archive.import_file(lines, "file.jsonl", "tester")
         assert not again.added
         assert len(stored_events(archive)) == count
+
+
+DAY_DATED = st.lists(st.fixed_dictionaries({
+    "actor": st.sampled_from(["Syrian government", "opposition", "SDF", "Hayat Tahrir al-Sham"]),
+    "status": st.sampled_from(["controlled", "contested", "besieged", "withdrawn"]),
+    "date": st.sampled_from(DAYS)}), max_size=10)
+
+
+def withdraws_from_a_dispute(specs: list[dict[str, Any]], day: str) -> bool:
+    """Whether a candidate withdraws while the place is disputed: the one deliberate change."""
+    candidates: set[str] = set()
+    for date in sorted({c["date"] for c in specs if c["date"] <= day}):
+        todays = [c for c in specs if c["date"] == date]
+        controlling = {c["actor"] for c in todays if c["status"] == "controlled"}
+        if controlling:
+            candidates = controlling if len(controlling) > 1 else set()
+        elif any(c["status"] == "withdrawn" and c["actor"] in candidates for c in todays):
+            return True
+    return False
+
+
+@SETTINGS
+@given(specs=DAY_DATED, day=st.sampled_from(DAYS))
+def test_by_actor_unlimited_latest_on_day_dates_answers_as_the_old_rule_did(
+    db: str, specs: list[dict[str, Any]], day: str,
+) -> None:
+    from hypothesis import assume
+
+    import legacy_resolution as legacy
+
+    assume(not withdraws_from_a_dispute(specs, day))
+    with new_archive(db) as archive:
+        if specs:
+            archive.import_records(check({"type": "report", "id": "r", "source": "wire",
+                                          "published": "2024-12-01",
+                                          "claims": [{**c, "place": "Homs"} for c in specs]},
+                                         "-"), "tester")
+        state = archive.state(at=day, by="actor", pressure_days="unlimited", dates="latest")
+        old = legacy.state_on([legacy.Claim(legacy.ClaimRef("r", n), c["actor"], c["status"],
+                                            c["date"]) for n, c in enumerate(specs, start=1)],
+                              day)
+        if old is None:
+            assert state.places == ()
+            return
+        (homs,) = state.places
+        assert (homs.status, homs.controller, homs.contested_by, homs.candidates, homs.since,
+                homs.claims) == (old.status, old.controller, old.contested_by, old.candidates,
+                                 old.since, old.claims)

@@ -404,12 +404,15 @@ class Archive(Application[UUID]):
         self.catch_up()
         canonical = None if place is None else self.place_name(place)
         rule = self.rule(known, by, dates, pressure_days)
-        if rule == self.default_rule(known) and (min_reliability, min_credibility) == ("F", 6):
+        # The stored steps follow the default rule with the policy's window as known then.
+        policy = rule if pressure_days == "policy" else self.default_rule(known)
+        if rule == Rule("side", "latest", policy.pressure_days) \
+                and (min_reliability, min_credibility) == ("F", 6):
             return State(day, known, _sorted(self.view.states(known, day, canonical)), rule)
         rows = self.view.claims(known, place=canonical, until=day,
                                 min_reliability=min_reliability, min_credibility=min_credibility)
         parents = self.view.parents(known) if rule.by == "side" else {}
-        info = self.view.place_info()
+        info = self.view.place_info(canonical)
         states = []
         for place_id, group in _by_place(rows):
             step = state_on((r.counted(rule, parents) for r in group), day, rule.pressure_days)
@@ -442,7 +445,7 @@ class Archive(Application[UUID]):
         rows = self.view.claims(known, place=place, min_reliability=min_reliability,
                                 min_credibility=min_credibility)
         parents = self.view.parents(known) if rule.by == "side" else {}
-        named = self.view.place_info()[place]
+        named = self.view.place_info(place)[place]
         walk = steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
         return named.name, known, intervals(walk), named.within
 

@@ -92,6 +92,9 @@ def restore_into(store: Store, lines: Iterable[bytes], source: str) -> int:
             archive.close()
         for suffix in _SQLITE_SIDE_FILES:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(scratch, 0o666 & ~umask)  # as a new archive file would be, not mkstemp's 0600
         os.replace(scratch, target)
     finally:
         for leftover in (scratch, *(Path(f"{scratch}{s}") for s in _SQLITE_SIDE_FILES)):

@@ -21,6 +21,9 @@ def json(value: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    if not sys.stdout.isatty():
+        plain(title, columns, rows)
+        return
     from rich.console import Console  # only tables need rich; --json stays quick to start
     from rich.table import Table
     from rich.text import Text
@@ -32,9 +35,21 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
         grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*(Text("" if cell is None else shown(str(cell))) for cell in row))
-    # In a pipe there is no terminal width to respect: do not fold dates and names.
-    width = None if sys.stdout.isatty() else 240
-    Console(highlight=False, soft_wrap=False, width=width).print(grid)
+    Console(highlight=False, soft_wrap=False).print(grid)
+
+
+def plain(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A table for pipes and files: aligned columns, no borders, no trailing spaces.
+
+    The title says what the table is about, so it goes to stderr with the
+    other notes, and standard output holds only the header and the rows.
+    """
+    cells = [[shown(str(c)) for c in columns]]
+    cells += [["" if cell is None else shown(str(cell)) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    typer.echo(shown(title), err=True)
+    for row in cells:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def names(values: Sequence[str]) -> str:
@@ -42,8 +57,8 @@ def names(values: Sequence[str]) -> str:
 
 
 def rule(r: Rule) -> str:
-    window = "never lapses" if r.pressure_days is None else f"lapses after {r.pressure_days} days"
-    return f"by {r.by}, vague dates from their {r.dates} day, pressure {window}"
+    window = "unlimited" if r.pressure_days is None else f"{r.pressure_days} days"
+    return f"by {r.by}, dates {r.dates}, pressure {window}"
 
 
 def state(result: State) -> None:

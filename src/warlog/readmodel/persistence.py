@@ -188,12 +188,20 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
                             "HAVING COUNT(*) > 1"))
         return {str(r[0]) for r in c.fetchall()}
 
-    def place_info(self) -> dict[str, PlaceInfo]:
-        """Every place's name, parents and whether its name is shared, by place."""
+    def place_info(self, place: str | None = None) -> dict[str, PlaceInfo]:
+        """Every place's (or one's) name, parents and whether its name is shared, by place."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT place, name, within, name_key FROM warlog_places"))
-            rows = c.fetchall()
-            shared = self._shared_keys(c)
+            if place is None:
+                c.execute(self._sql("SELECT place, name, within, name_key FROM warlog_places"))
+                rows = c.fetchall()
+                shared = self._shared_keys(c)
+            else:
+                c.execute(self._sql(
+                    "SELECT p.place, p.name, p.within, (SELECT COUNT(*) FROM warlog_places q "
+                    "WHERE q.name_key = p.name_key) FROM warlog_places p WHERE p.place = ?"),
+                    (place,))
+                rows = [(r[0], r[1], r[2], r[3] > 1) for r in c.fetchall()]
+                return {r[0]: PlaceInfo(r[1], _names(r[2]), bool(r[3])) for r in rows}
         return {r[0]: PlaceInfo(r[1], _names(r[2]), r[3] in shared) for r in rows}
 
     def parents(self, known_at: str) -> dict[str, str | None]:
