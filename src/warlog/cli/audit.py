@@ -9,13 +9,17 @@ import typer
 from warlog import integrity, ledger
 from warlog.cli import render
 from warlog.cli.options import (
+    By,
+    DatesBound,
     Db,
     Json,
     MinCredibility,
     MinReliability,
+    PressureDays,
     day,
     grades,
     open_existing,
+    rule_options,
     timestamp,
     user_errors,
 )
@@ -113,20 +117,22 @@ def diff(
     place: Place = None,
     min_reliability: MinReliability = "F",
     min_credibility: MinCredibility = 6,
+    by: By = "side", dates_: DatesBound = "latest", pressure_days: PressureDays = None,
     db: Db = None, json: Json = False,
 ) -> None:
     """How the picture changed: between two record times (with the events that changed it) or two dates."""
     reliability, credibility = grades(min_reliability, min_credibility)
+    rule = rule_options(by, dates_, pressure_days)
     at, start, end = day(at, "--at"), day(start, "--from"), day(end, "--to")
     known_at, vs = timestamp(known_at, "--known-at"), timestamp(vs, "--vs")
     _check_diff_options(at, known_at, vs, start, end)
     if at is not None and known_at is not None:
         known = diff_known(open_existing(db), at, known_at, vs, place=place,
-                           min_reliability=reliability, min_credibility=credibility)
+                           min_reliability=reliability, min_credibility=credibility, **rule)
         render.json(known.to_dict()) if json else render.known_diff(known)
     elif start is not None:
         dates = diff_dates(open_existing(db), start, end, known_at, place=place,
-                           min_reliability=reliability, min_credibility=credibility)
+                           min_reliability=reliability, min_credibility=credibility, **rule)
         render.json(dates.to_dict()) if json else render.dates_diff(dates)
 
 

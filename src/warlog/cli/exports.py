@@ -19,13 +19,17 @@ import typer
 from warlog import clock, export, plot, webmap
 from warlog.cells import raw_cells
 from warlog.cli.options import (
+    By,
+    DatesBound,
     Db,
     KnownAt,
     MinCredibility,
     MinReliability,
+    PressureDays,
     day,
     grades,
     open_existing,
+    rule_options,
     timestamp,
     user_errors,
 )
@@ -125,6 +129,7 @@ def export_timelines(
     format_: Annotated[str, fmt_option(export.TIMELINE_FORMATS)] = "csv",
     known_at: KnownAt = None,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
     output: Output = None, force: Force = False, raw_csv: RawCsv = False, db: Db = None,
 ) -> None:
     """Every place's intervals of unchanged state (csv: one row per interval)."""
@@ -133,7 +138,8 @@ def export_timelines(
     known = timestamp(known_at, "--known-at")
     archive = open_existing(db)
     with export.destination(output, force=force) as out, raw_cells(raw_csv):
-        count = export.export_timelines(archive, out, fmt, known, reliability, credibility)
+        count = export.export_timelines(archive, out, fmt, known, reliability, credibility,
+                                        **rule_options(by, dates, pressure_days))
     wrote(output, count, "rows")
 
 
@@ -143,13 +149,15 @@ def plot_timeline(
     places: Annotated[list[str], typer.Argument(metavar="PLACE...", help="Places, top first.")],
     output: Picture, known_at: KnownAt = None,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
     since: Since = None, until: Until = None, force: Force = False, db: Db = None,
 ) -> None:
     """One row per place over valid time: bands by controller, ticks for claims by grade."""
     fmt = plot.picture_format(output)
     reliability, credibility = grades(min_reliability, min_credibility)
     known = export.known(timestamp(known_at, "--known-at"))
-    rows = plot.rows(open_existing(db), places, known, reliability, credibility)
+    rows = plot.rows(open_existing(db), places, known, reliability, credibility,
+                     **rule_options(by, dates, pressure_days))
     with export.binary_destination(output, force=force) as out:
         plot.draw(rows, out, fmt, known, day(since, "--since"), day(until, "--until"))
     wrote(output, len(rows), "places")
@@ -166,6 +174,7 @@ def map_(
     radius: Annotated[float, typer.Option(
         metavar="KM", help="With --around: how far around.")] = webmap.DEFAULT_RADIUS_KM,
     min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
     force: Force = False, db: Db = None,
 ) -> None:
     """A self-contained HTML map of the state on a date; click a place for its claims."""
@@ -175,7 +184,7 @@ def map_(
     reliability, credibility = grades(min_reliability, min_credibility)
     data = webmap.gather(open_existing(db), day(at, "--at") or clock.today(),
                          timestamp(known_at, "--known-at"), around, radius,
-                         reliability, credibility)
+                         reliability, credibility, **rule_options(by, dates, pressure_days))
     with export.destination(output, force=force) as out:
         out.write(webmap.page(data))
     wrote(output, len(data.places), "places")
