@@ -54,6 +54,7 @@ class Report(Recorded):
         note: str | None,
         claims: list[ClaimValues],
         archivist: str,
+        acled: dict[str, str] | None = None,
     ) -> None:
         self.report_id = report_id
         self.source = source
@@ -62,6 +63,7 @@ class Report(Recorded):
         self.url = url
         self.title = title
         self.note = note
+        self.acled = acled  # the ACLED row it was imported from, kept to write it back
         # The event's own list, never changed: corrections replace items of `claims`, a
         # second list over the same (flat, never mutated) claim objects.
         self.filed_claims = claims
@@ -84,6 +86,7 @@ class Report(Recorded):
             "title": self.title,
             "note": self.note,
             "claims": self.filed_claims,
+            **({} if self.acled is None else {"acled": self.acled}),
         }
 
     def current_claim(self, number: int) -> ClaimValues:
@@ -107,20 +110,28 @@ class Report(Recorded):
     def has_correction(self, claim: int, changes: ClaimValues, reason: str) -> bool:
         return (claim, changes, reason) in self.corrections
 
-    def correct(self, claim: int, changes: ClaimValues, reason: str, archivist: str) -> None:
+    def correct(self, claim: int, changes: ClaimValues, reason: str, archivist: str,
+                acled: dict[str, str] | None = None) -> None:
         current = self.current_claim(claim)
         if all(current.get(name) == value for name, value in changes.items()):
             listed = ", ".join(f"{n}={v!r}" for n, v in changes.items())
             raise Rejected(
                 "set", f"changes nothing: claim {claim} already has {listed}; drop the correction"
             )
-        self.correct_claim(claim, changes, reason, archivist)
+        if acled is None:
+            self.correct_claim(claim, changes, reason, archivist)
+        else:
+            self.correct_claim(claim, changes, reason, archivist, acled=acled)
 
     @event("ClaimCorrected")
-    def correct_claim(self, claim: int, changes: ClaimValues, reason: str, archivist: str) -> None:
+    def correct_claim(self, claim: int, changes: ClaimValues, reason: str, archivist: str,
+                      acled: dict[str, str] | None = None) -> None:
+        """`acled`: with an ACLED revision, the revised row, which an export then writes."""
         corrected = {**self.claims[claim - 1], **changes}
         self.claims[claim - 1] = {k: v for k, v in corrected.items() if v is not None}
         self.corrections.append((claim, dict(changes), reason))
+        if acled is not None:
+            self.acled = acled
 
     def has_retraction(self, claim: int | None, reason: str) -> bool:
         if claim is None:

@@ -201,6 +201,7 @@ class Importer:
             "title": f.get("title"),
             "note": f.get("note"),
             "claims": claims,
+            **({"acled": f["acled"]} if "acled" in f else {}),
         }
         report_id = f.get("id") or derived_id(content, published_day or "")
         existing = self._find_report(report_id)
@@ -271,7 +272,7 @@ class Importer:
         if self.skip_repeats and report.has_correction(f["claim"], changes, f["reason"]):
             self.result.skipped["correction"] += 1
             return []
-        report.correct(f["claim"], changes, f["reason"], self.archivist)
+        report.correct(f["claim"], changes, f["reason"], self.archivist, f.get("acled"))
         self.result.added["correction"] += 1
         return []
 

@@ -15,7 +15,7 @@ The rules, by kind of text:
   (U+202A-U+202E, U+2066-U+2069), which reorder what a reader sees. Plain
   text needs none of them: the Unicode bidirectional algorithm already lays
   out Arabic and Latin words correctly side by side.
-- **Free text** (`quote`, `note`, `title`, `reason`) may in addition hold
+- **Free text** (`quote`, `note`, `title`, `reason`, ACLED's `notes`) may in addition hold
   tab (U+0009) and line feed (U+000A): quotes and notes can have paragraphs.
 - **Names** (of places and actors, their aliases, the places and actors a
   claim names, `within`, `part_of`, and archivists' names) also refuse every
@@ -43,7 +43,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-FREE_TEXT_FIELDS = frozenset({"quote", "note", "title", "reason"})
+FREE_TEXT_FIELDS = frozenset({"quote", "note", "title", "reason", "notes"})  # notes: ACLED's
 NAME_FIELDS = frozenset({"name", "aliases", "place", "actor", "within", "part_of", "archivist"})
 
 MAX_NAME = 256

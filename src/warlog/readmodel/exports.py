@@ -33,7 +33,7 @@ _COLUMNS = (
     "c.attributed_to, c.quote, c.note, r.recorded_at, c.recorded_from, "
     "CASE WHEN c.position_from > r.position THEN c.recorded_from END, "
     "CASE WHEN c.recorded_to <= ? THEN c.recorded_to END, "
-    "r.source, r.published, r.url, r.title, c.first_day, c.day"
+    "r.source, r.published, r.url, r.title, c.first_day, c.day, r.acled"
 )
 _FROM = "FROM warlog_claims c JOIN warlog_reports r ON r.report = c.report "
 
@@ -91,6 +91,7 @@ class ExportedClaim:
     title: str | None
     first_day: str
     last_day: str
+    acled: str | None  # the ACLED row the report came from, as JSON, or None
 
     @property
     def ref(self) -> ClaimRef:

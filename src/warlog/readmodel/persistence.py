@@ -380,7 +380,7 @@ CREATE_STATEMENTS = (
     "id TEXT PRIMARY KEY, report TEXT NOT NULL UNIQUE, source TEXT NOT NULL, "
     "published TEXT NOT NULL, reliability TEXT NOT NULL, url TEXT, title TEXT, "
     "recorded_at TEXT NOT NULL, position BIGINT NOT NULL, archivist TEXT NOT NULL, "
-    "retracted_at TEXT)",
+    "retracted_at TEXT, acled TEXT)",
     "CREATE TABLE IF NOT EXISTS warlog_history ("
     "position BIGINT NOT NULL, recorded_at TEXT NOT NULL, archivist TEXT NOT NULL, "
     "kind TEXT NOT NULL, report TEXT, claim INTEGER, place TEXT, reason TEXT, "

@@ -35,7 +35,7 @@ CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to
                "note")
 INSERT = {
     "warlog_log": "INSERT INTO warlog_log VALUES (?,?,?)",
-    "warlog_reports": "INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    "warlog_reports": "INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_claims": "INSERT INTO warlog_claims VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_history": "INSERT INTO warlog_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_places": "INSERT INTO warlog_places VALUES (?,?,?,?)",
@@ -248,9 +248,10 @@ class Writer:
                      {e.name: before}, {e.name: e.value})
 
     def filed(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
+        acled = getattr(e, "acled", None)
         self.insert("warlog_reports", (e.originator_id.hex, e.report_id, e.source, e.published,
                                        e.reliability, e.url, e.title, at, position, e.archivist,
-                                       None))
+                                       None, None if acled is None else dumps(acled)))
         for number, claim in enumerate(e.claims, start=1):
             self.version(e.report_id, number, claim, e.reliability, at, position)
             self.history(position, at, e.archivist, "reported", e.report_id, number,
@@ -259,6 +260,8 @@ class Writer:
 
     def corrected(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         report = self.report_id(e.originator_id)
+        if getattr(e, "acled", None) is not None:
+            self.execute("UPDATE warlog_reports SET acled=? WHERE report=?", (dumps(e.acled), report))
         current = self.current(report, e.claim)
         reliability = current.pop("reliability")
         before = {k: current.get(k) for k in e.changes}
