@@ -179,7 +179,7 @@ def test_input_over_the_size_limit_stops_with_one_line(
 
     monkeypatch.setattr(progress, "MAX_INPUT_BYTES", 3 * progress.CHUNK_BYTES)
     path = tmp_path / "big.jsonl"
-    path.write_bytes(b"\n" * (4 * progress.CHUNK_BYTES))
+    path.write_bytes((b" " * 1023 + b"\n") * (4 * progress.CHUNK_BYTES // 1024))
     before = store.state()
     for args, stdin in ((["import", str(path)], None), (["import", "-"], path.read_bytes())):
         result = invoke([*args, "--db", store.location], stdin)

@@ -38,7 +38,7 @@ STATE_COLUMNS = ("place", "within", "status", "controller", "contested_by", "can
 CLAIM_COLUMNS = ("report", "claim", "place", "actor", "status", "date", "source", "published",
                  "reliability", "credibility", "attributed_to", "quote", "note",
                  "first_recorded_at", "recorded_at", "corrected", "corrected_at", "retracted",
-                 "retracted_at", "url", "title", "known_at")
+                 "retracted_at", "url", "title", "fatalities", "acled_event", "known_at")
 TIMELINE_COLUMNS = ("place", "within", "from", "to", "status", "controller", "contested_by",
                     "candidates", "known_at")
 
@@ -173,8 +173,16 @@ def claim_row(claim: ExportedClaim, known_at: str) -> dict[str, Any]:
         "first_recorded_at": claim.first_recorded_at, "recorded_at": claim.recorded_at,
         "corrected": claim.corrected_at is not None, "corrected_at": claim.corrected_at,
         "retracted": claim.retracted_at is not None, "retracted_at": claim.retracted_at,
-        "url": claim.url, "title": claim.title, "known_at": known_at,
+        "url": claim.url, "title": claim.title, **acled_columns(claim), "known_at": known_at,
     }
+
+
+def acled_columns(claim: ExportedClaim) -> dict[str, Any]:
+    """Fatalities and the event id of a claim imported from ACLED (empty otherwise)."""
+    if claim.acled is None:
+        return {"fatalities": None, "acled_event": None}
+    fields = orjson.loads(claim.acled)
+    return {"fatalities": fields.get("fatalities"), "acled_event": fields.get("event_id_cnty")}
 
 
 def export_claims(archive: Archive, out: TextIO, fmt: str, known_at: str | None = None) -> int:

@@ -62,6 +62,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from warlog import clock
 from warlog.acled.reader import (
     CLASH,
@@ -96,6 +98,7 @@ class AcledImport:
     result: ImportResult
     tally: Tally
     unknown: list[str] = field(default_factory=list)  # deleted ids the archive never had
+    deletions: bool = False
 
     @property
     def not_territorial(self) -> Counter[str]:
@@ -115,7 +118,9 @@ class AcledImport:
     def summary(self) -> str:
         t = self.tally
         skipped = sum(t.not_territorial.values())
-        lines = [f"ACLED rows: {t.new} new, {t.revised} revised, {t.unchanged} unchanged, "
+        lines = [f"ACLED deletions: {t.revised} retracted, {t.unchanged} already retracted"
+                 if self.deletions else
+                 f"ACLED rows: {t.new} new, {t.revised} revised, {t.unchanged} unchanged, "
                  f"{skipped} not about territory"]
         lines += [f"  skipped {n}: {kind}" for kind, n in sorted(t.not_territorial.items())]
         if self.unknown:
@@ -149,17 +154,27 @@ def import_deletions(
         elif (missing := reader.deletion(row)) is not None:
             unknown.append(missing)
     result = archive.import_records(reader.items, archivist)
-    return AcledImport(result, reader.tally, unknown)
+    return AcledImport(result, reader.tally, unknown, deletions=True)
 
 
 # Out ------------------------------------------------------------------
 
 
 def rows(claims: Iterable[ExportedClaim], places: Places, actors: Actors) -> Iterator[dict[str, Any]]:
-    """ACLED-shaped rows, pairing the two sides of a clash reported together."""
+    """ACLED-shaped rows, pairing the two sides of a clash reported together.
+
+    A claim imported from ACLED writes back the ACLED row it came from (as last
+    revised), once per event, with ACLED's own timestamp and every field.
+    """
     pending: ExportedClaim | None = None
+    written: set[str] = set()
     for claim in claims:
         if claim.retracted_at is not None:
+            continue
+        if claim.acled is not None:
+            if claim.report not in written:
+                written.add(claim.report)
+                yield stored_row(claim.acled)
             continue
         if pending is not None:
             if same_clash(pending, claim):
@@ -174,6 +189,11 @@ def rows(claims: Iterable[ExportedClaim], places: Places, actors: Actors) -> Ite
             yield event_row(claim, places, actors)
     if pending is not None:
         yield event_row(pending, places, actors)
+
+
+def stored_row(acled: str) -> dict[str, Any]:
+    fields: dict[str, Any] = orjson.loads(acled)
+    return {c: fields.get(c, "") for c in COLUMNS}
 
 
 def same_clash(first: ExportedClaim, second: ExportedClaim) -> bool:

@@ -32,9 +32,10 @@ def init(
 @user_errors
 def import_(
     file: Annotated[str, typer.Argument(help="File of records (or of ACLED events), or - for stdin.")],
-    format_: Annotated[str, typer.Option("--format", metavar="jsonl|acled", help=(
+    format_: Annotated[str, typer.Option("--format", metavar="jsonl|acled|acled-deleted", help=(
         "jsonl: warlog records; acled: an ACLED CSV export, whose territorial events "
-        "become reports."))] = "jsonl",
+        "become reports; acled-deleted: ACLED's deleted events (event_id_cnty, "
+        "deleted_timestamp), whose reports are retracted."))] = "jsonl",
     register_new: Annotated[bool, typer.Option(help=(
         "acled: register the places and actors the archive does not know."))] = False,
     db: Db = None, archivist: Archivist = None, json: Json = False,
@@ -44,13 +45,15 @@ def import_(
     from warlog.errors import WarlogError
     from warlog.export import choice
 
-    if choice(format_, ("jsonl", "acled"), "--format") != "acled" and register_new:
+    if choice(format_, ("jsonl", "acled", "acled-deleted"), "--format") != "acled" \
+            and register_new:
         raise WarlogError("--register-new: only for --format acled")
     lines, source = input_lines(file, "importing", max_line_bytes=MAX_LINE_BYTES)
     who = archivist_name(archivist)
-    if format_ == "acled":
+    if format_ in ("acled", "acled-deleted"):
         done = write(db, lambda a: acled.import_acled(a, lines(), source, who,
-                                                      register_new=register_new))
+                                                      register_new=register_new)
+                     if format_ == "acled" else acled.import_deletions(a, lines(), source, who))
         if json:
             render.json(done.to_dict())
         else:
