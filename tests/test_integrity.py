@@ -10,6 +10,7 @@ import base64
 import json
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -50,7 +51,7 @@ def sql(db: str, *statements: str) -> None:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f'SET search_path TO "{schema_of(db)}"')
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement.encode())
         return
     with sqlite3.connect(db) as conn:
         for statement in statements:
@@ -194,7 +195,7 @@ def test_input_that_is_refused_exits_1(sample: str, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def booby_trap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+def booby_trap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     """A module that leaves a marker file behind if anything ever imports it."""
     name = f"warlog_trap_{uuid4().hex[:8]}"
     marker = tmp_path / "imported"
@@ -308,7 +309,7 @@ def test_the_allowed_topics_are_warlogs_own_classes() -> None:
     from warlog import domain
     from warlog.topics import allowed
 
-    assert get_topic(domain.Report.Filed) in allowed()
+    assert get_topic(domain.Report.Filed) in allowed()  # type: ignore[attr-defined]
     assert get_topic(domain.Places) in allowed()
     assert all(t.startswith(("warlog.domain:", "eventsourcing.domain:Snapshot"))
                for t in allowed())

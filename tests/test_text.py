@@ -21,7 +21,7 @@ from warlog.records import SCHEMAS, Record, check, fast_validator, read_records,
 
 NAMES_THAT_ARE_FINE = ["Homs", "Deir ez-Zor", "Al-Hamah", "حمص", "Tell Abyad تل أبيض",
                        "Ḥimṣ", "Ma'arrat al-Nu'man", "Кобані", "Αθήνα", "東京", "とうきょう東京",
-                       "서울特別市", "Qudsaya 2", "Hayat Tahrir al-Sham (HTS)"]
+                       "서울特別市", "\u30e9\u30fc\u30e1\u30f3", "Qudsaya 2", "Hayat Tahrir al-Sham (HTS)"]
 
 
 @pytest.mark.parametrize("name", NAMES_THAT_ARE_FINE)

@@ -55,8 +55,8 @@ _REFUSED_IN_TEXT = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029{_BI
 _REFUSED_IN_FREE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029{_BIDI}]")
 
 # Scripts written together within one word of a name; any other mix is refused.
-_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK", "BOPOMOFO": "CJK",
-                  "IDEOGRAPHIC": "CJK"}
+_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK",
+                  "HANGUL": "CJK", "BOPOMOFO": "CJK", "IDEOGRAPHIC": "CJK"}
 # Letters that belong to no script of their own (they go with any).
 _NO_SCRIPT = frozenset({"MODIFIER"})
 

@@ -67,12 +67,12 @@ def decode(lines: Iterable[bytes], source: str) -> str:
 
 def separator(header_line: str) -> str:
     """The separator under which the header names the most of ACLED's required columns."""
-    def found(sep: str) -> int:
-        names = {h.strip().strip('"').lower() for h in next(csv.reader([header_line],
-                                                                       delimiter=sep), [])}
-        return sum(c in names for c in REQUIRED)
+    def found(sep: str) -> tuple[int, int]:
+        fields = next(csv.reader([header_line], delimiter=sep), [])
+        names = {h.strip().strip('"').lower() for h in fields}
+        return sum(c in names for c in REQUIRED), len(fields)
 
-    return max(SEPARATORS, key=lambda sep: (found(sep), sep == ","))
+    return max(SEPARATORS, key=found)
 
 
 def read_rows(text: str, source: str, required: tuple[str, ...] = REQUIRED

@@ -52,7 +52,8 @@ def set_(
     Example: warlog policy set pressure-days 30 --reason "sieges here last for months"
     """
     text = value.strip().lower()
-    if text != "unlimited" and not (text.isdigit() and 1 <= int(text) <= 100_000):
+    if text != "unlimited" and not (text.isascii() and text.isdigit()
+                                    and 1 <= int(text) <= 100_000):
         raise WarlogError(f"VALUE: '{value}' is not a number of days; give 1 to 100000, "
                           "or 'unlimited'")
     days = None if text == "unlimited" else int(text)

@@ -32,9 +32,10 @@ class NotProjected(Exception):
 
 def completing(archive: Archive, change: Callable[[Archive], T]) -> T:
     """Run a command on the archive; a failure after its events were appended is NotProjected."""
+    before = archive.written
     try:
         return change(archive)
     except Exception as error:
-        if archive.written is None:
-            raise
+        if archive.written is None or archive.written == before:
+            raise  # this command appended nothing
         raise NotProjected(*archive.written, error) from error
