@@ -226,14 +226,13 @@ class _Walk:
         support.extend(self.vacancy_claims)
         return support
 
-    def step(self, day: str, since: str, keep_walk: bool) -> Step:
+    def step(self, day: str, since: str, keep_walk: bool,
+             visible: tuple[str, str | None, tuple[str, ...], tuple[str, ...]]) -> Step:
         support = self.supporting()
         return Step(
-            day, self.status(), self.controller, tuple(sorted(self.pressure)),
-            tuple(sorted(self.candidates)), since, tuple(s.ref for s in support),
-            uncertain=not all(s.exact for s in support),
-            evidence_to=max((s.day for s in support), default=None),
-            walk=self.snapshot() if keep_walk else {},
+            day, *visible, since, tuple(s.ref for s in support),
+            not all(s.exact for s in support), max((s.day for s in support), default=None),
+            self.snapshot() if keep_walk else {},
         )
 
     def snapshot(self) -> dict[str, Any]:
@@ -293,7 +292,7 @@ def steps(
                    tuple(sorted(walk.candidates)))
         if previous is None or previous.visible != visible:
             since = day
-        previous = walk.step(day, since, keep_walk)
+        previous = walk.step(day, since, keep_walk, visible)
         return previous
 
     for day, group in groupby(sorted(claims, key=_order), key=lambda c: c.date):

@@ -1,26 +1,18 @@
-"""ACLED in and out: its standard CSV export as import records, and claims as ACLED rows.
+"""ACLED in and out: its exports as import records, and claims as ACLED rows.
 
 In
 --
-Each row of an ACLED export (columns event_id_cnty, event_date, event_type,
-sub_event_type, actor1, actor2, location, latitude, longitude, admin1,
-geo_precision, time_precision, source, notes, timestamp, …) about territory
-becomes one report with its claims; every other row is skipped and counted:
-
-- "Non-state actor overtakes territory", "Government regains territory" and
-  "Non-violent transfer of territory" → `controlled` by actor1. (The last is
-  not a battle, but ACLED uses it for ground changing hands without fighting,
-  such as a handover after a withdrawal, so it is a claim of control too.)
-- "Armed clash" → `contested` by actor1 and by actor2.
-
-The report id is `acled-<event_id_cnty>`, so importing a file again adds
-nothing. ACLED revises events and moves their `timestamp`; a row whose
-timestamp is newer than the last one the archive applied to its report, and
-whose claims differ, becomes `correction` records with the reason
-"ACLED revision (timestamp T)" (claims no longer in the event are retracted, a
-row no longer about territory retracts its report). A row whose timestamp is
-not newer is left alone even if it differs, so an archivist's own correction
-of an ACLED claim is not undone by importing the same file again.
+`table` reads an export whatever wrote it (separator, quoting, NA cells,
+Excel and slashed dates); `reader` turns each row into records as ACLED means
+it: the place under its admin levels (`geo_precision` 3: the region itself),
+the forces under the government they serve (`actors`), the date as its
+`time_precision` says (day, week, month), territorial sub-events as
+`controlled`, armed clashes as `contested` by each side, every other row
+skipped and counted. The report id is `acled-<event_id_cnty>`, so importing a
+newer export again is idempotent; a row whose timestamp is newer and whose
+claims differ becomes corrections with the reason "ACLED revision (timestamp
+T)". A deleted-events file retracts the reports ACLED deleted. ACLED's own row
+travels with the report (`acled`), so nothing is lost on the way out.
 
 Grades. The report's source is ACLED, reliability C ("fairly reliable"):
 ACLED codes events systematically and revises them, but from others'
@@ -31,28 +23,18 @@ worse of geo_precision and time_precision: 1 → 2 "probably true", 2 → 3
 "possibly true", 3 → 4 "doubtful"; never 1 ("confirmed"), since one coded
 event is not independent confirmation. Without either code it is 6.
 
-Names. location, actor1 and actor2 are looked up among the archive's places
-and actors by name and alias. Unknown ones are problems, reported like any
-import's (`FILE:LINE: location: unknown place 'X' (did you mean …?)`), unless
-`register_new` is set: then `place` and `actor` records registering them from
-the file (names, latitude, longitude, and admin1 as the governorate when the
-archive knows it) come before the report. The records go through the normal
-importer, so problems and atomicity are those of any import.
-
 Out
 ---
-`rows` turns exported claims into ACLED-shaped rows for tools that read
-ACLED: `controlled` → Battles / "Government regains territory" when the
-actor (or what it is part of) is a state's forces (a name or alias with
-"government", "military" or "armed forces"), else "Non-state actor overtakes
-territory"; two `contested` claims of one report about one place and day →
-one "Armed clash" between them, any other `contested` → an "Armed clash" with
-no actor2; `besieged` and `withdrawn`, which ACLED does not code as such →
-Strategic developments / "Other", said in the notes. Retracted claims are
-left out, as ACLED drops deleted events. `timestamp` is when the claim's
-current version was recorded; `tags` name the warlog report, claim and grade.
-Claims from an ACLED import keep their event_id_cnty. Fatalities are not
-recorded in warlog and are left empty.
+`rows` writes an ACLED-imported claim's stored row back exactly, once per
+event. Other claims become ACLED-shaped rows: `controlled` → Battles /
+"Government regains territory" when the actor (or what it is part of) is a
+state's forces (a name or alias with "government", "military" or "armed
+forces"), else "Non-state actor overtakes territory"; two `contested` claims
+of one report about one place and day → one "Armed clash" between them, any
+other `contested` → an "Armed clash" with no actor2; `besieged` and
+`withdrawn`, which ACLED does not code as such → Strategic developments /
+"Other", said in the notes. Retracted claims are left out, as ACLED drops
+deleted events.
 """
 
 from __future__ import annotations

@@ -174,7 +174,8 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
             rows = c.fetchall()
-            shared = self._shared_keys(c) if rows else set()
+            shared = self._shared_keys(c, rows[0][2] if place is not None else None) \
+                if rows else set()
         make = ClaimRef._make
         return [
             PlaceState(r[0], r[4], r[5], _names(r[6]), _names(r[7]), r[8],
@@ -183,7 +184,12 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             for r in rows
         ]
 
-    def _shared_keys(self, c: Cursor) -> set[str]:
+    def _shared_keys(self, c: Cursor, name_key: str | None = None) -> set[str]:
+        """The name keys more than one place has (of all, or just whether `name_key` is)."""
+        if name_key is not None:
+            c.execute(self._sql("SELECT COUNT(*) FROM warlog_places WHERE name_key=?"),
+                      (name_key,))
+            return {name_key} if int(c.fetchone()[0]) > 1 else set()
         c.execute(self._sql("SELECT name_key FROM warlog_places GROUP BY name_key "
                             "HAVING COUNT(*) > 1"))
         return {str(r[0]) for r in c.fetchall()}
