@@ -213,3 +213,26 @@ def test_by_actor_unlimited_latest_on_day_dates_answers_as_the_old_rule_did(
         assert (homs.status, homs.controller, homs.contested_by, homs.candidates, homs.since,
                 homs.claims) == (old.status, old.controller, old.contested_by, old.candidates,
                                  old.since, old.claims)
+
+
+def read_model_rows(archive: Archive) -> dict[str, list[tuple[Any, ...]]]:
+    from warlog.readmodel.persistence import TABLES
+
+    rows = {}
+    with archive.view._transaction(commit=False) as c:
+        for table in TABLES:
+            c.execute(archive.view._sql(f"SELECT * FROM {table}"))
+            rows[table] = sorted((tuple(r) for r in c.fetchall()), key=repr)
+    return rows
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_rebuild_writes_exactly_the_rows_the_commands_wrote(db: str, data: st.DataObject) -> None:
+    with new_archive(db) as archive:
+        story = Story()
+        for _ in range(data.draw(st.integers(1, 5))):
+            append_something(data, archive, story)
+        incremental = read_model_rows(archive)
+        archive.rebuild()
+        assert read_model_rows(archive) == incremental
