@@ -254,6 +254,8 @@ class Places(Registry):
 
     def matches(self, name: str) -> list[str]:
         """Places a name stands for; 'NAME, PARENT[, PARENT…]' narrows by any ancestors, in order."""
+        if name in self.entries:  # a place's own qualified name is that place
+            return [name]
         found = super().matches(name)
         if found or ", " not in name:
             return found
@@ -262,8 +264,10 @@ class Places(Registry):
             wanted = [key(p) for p in parts[cut:]]
             narrowed = [p for p in super().matches(", ".join(parts[:cut]))
                         if _in_order(wanted, self.ancestor_keys(p))]
-            if narrowed:
-                return narrowed
+            # 'Bir al-Abd, North Sinai' is the district under North Sinai, not the town in it.
+            nearest = [p for p in narrowed if wanted[0] in self.ancestor_keys(p)[0]]
+            if nearest or narrowed:
+                return nearest or narrowed
         return []
 
     def ancestor_keys(self, place: str) -> list[set[str]]:

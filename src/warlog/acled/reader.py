@@ -107,7 +107,7 @@ class Reader:
             return
         claims = self._claims(row, status, order, wrong)
         if wrong:
-            self.items.extend(Problem(row.where, f, m) for f, m in wrong)
+            self.items.extend(Problem(row.where, f, m) for f, m in dict.fromkeys(wrong))
             return
         known = self._known(report_id)
         if known is None:
