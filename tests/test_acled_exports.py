@@ -23,6 +23,7 @@ DATA = Path(__file__).parent / "data" / "acled"
 EXPORTS = ["syria_2020_excel.csv", "yemen_2022_tab.tsv", "egypt_2021_semicolon.csv",
            "benin_2022_r.csv", "syria_2025_current.csv"]
 AREAS = ("country", "governorate", "district")
+NONE = ("null", "\u2013", "")  # how the README's tables write "nobody"
 
 
 def expected_states(name: str) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
@@ -39,8 +40,8 @@ def expected_states(name: str) -> Iterator[tuple[str, str, dict[str, Any] | None
             continue
         yield place, at, {
             "status": status,
-            "controller": None if controller in ("null", "–", "") else controller,
-            "contested_by": [] if contested_by in ("–", "") else
+            "controller": None if controller in NONE else controller,
+            "contested_by": [] if contested_by in NONE else
             [a.strip() for a in contested_by.split(", ") if a.strip()],
             "since": since,
         }
