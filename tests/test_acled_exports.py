@@ -184,3 +184,20 @@ def test_an_export_with_no_events_appends_nothing(tmp_path: Path) -> None:
         assert archive.recorder.max_notification_id() == before
     finally:
         archive.close()
+
+
+def test_the_shipped_syria_aliases_put_acleds_forces_on_the_starter_sides(tmp_path: Path) -> None:
+    aliases = Path(warlog.__file__).parent / "data" / "acled_syria_actors.jsonl"
+    archive = warlog.open(str(tmp_path / "syria.db"))
+    try:
+        archive.start("test")
+        archive.import_file(aliases.read_bytes().splitlines(), aliases.name, "test")
+        before = set(archive.actors().entries)
+        acled.import_acled(archive, (DATA / "syria_2025_current.csv").read_bytes().splitlines(),
+                           "syria_2025_current.csv", "test", register_new=True)
+        assert "Government of Syria (2000-)" not in archive.actors().entries
+        assert not {a for a in set(archive.actors().entries) - before if "Forces of Syria" in a}
+        baniyas = archive.state(at="2025-03-07", place="Baniyas").places[0]
+        assert baniyas.contested_by == ("Government of Syria (2024-)", "Syrian government")
+    finally:
+        archive.close()
