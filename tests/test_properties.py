@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 
 import warlog
 from locations import fresh
-from model import folded_state
+from model import fold_log, folded_state
 from story import DAYS, GRADES, PARTS, REGISTRIES, SIDES, correction, report
 from warlog import clock
-from warlog.archive import Archive
+from warlog.archive import Archive, intervals
 from warlog.errors import InvalidInput, WarlogError
 from warlog.records import check
+from warlog.resolution import steps
 
 SETTINGS = settings(max_examples=20, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -120,6 +121,11 @@ def test_read_model_state_equals_a_fold_of_the_raw_log(db: str, data: st.DataObj
                        "min_credibility": data.draw(st.integers(1, 6))}
             assert state_answer(archive, day, known_at, **filters) == \
                 folded_state(archive, day, known_at, **filters)
+        now = clock.format_time(clock.now())
+        by_place, rule = fold_log(archive, now)
+        for place, claims in by_place.items():
+            walked = intervals(steps(claims, rule.pressure_days))
+            assert archive.timeline(place, known_at=now).intervals == walked
 
 
 @SETTINGS

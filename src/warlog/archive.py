@@ -442,10 +442,13 @@ class Archive(Application[UUID]):
 
     def _walk(self, place: str, known: str, rule: Rule, min_reliability: str = "F",
               min_credibility: int = 6) -> tuple[str, str, tuple[Interval, ...], tuple[str, ...]]:
+        """The default rule reads the stored walk; any other walks the claims as known then."""
+        named = self.view.place_info(place)[place]
+        if rule == self.default_rule(known) and (min_reliability, min_credibility) == ("F", 6):
+            return named.name, known, intervals(self.view.stored_steps(place, known)), named.within
         rows = self.view.claims(known, place=place, min_reliability=min_reliability,
                                 min_credibility=min_credibility)
         parents = self.view.parents(known) if rule.by == "side" else {}
-        named = self.view.place_info(place)[place]
         walk = steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
         return named.name, known, intervals(walk), named.within
 

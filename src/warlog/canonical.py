@@ -23,8 +23,33 @@ _NOT_DATA = ("originator_id", "originator_version", "timestamp", "archivist", "s
 
 
 def canonical(value: Any) -> bytes:
-    """RFC 8785 bytes for JSON values without floats."""
+    """RFC 8785 bytes for JSON values without floats.
+
+    RFC 8785 sorts keys by their UTF-16 code units, orjson by code points; the
+    two orders differ only between a key character from U+E000 to U+FFFF and one
+    beyond U+FFFF, so only objects with such keys are put in order here first.
+    """
+    if _has_wide_key(value):
+        return orjson.dumps(_utf16_ordered(value))
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _has_wide_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any((not k.isascii() and max(k) >= "\ue000") or _has_wide_key(v)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_wide_key(v) for v in value)
+    return False
+
+
+def _utf16_ordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _utf16_ordered(value[k])
+                for k in sorted(value, key=lambda k: k.encode("utf-16-be"))}
+    if isinstance(value, list):
+        return [_utf16_ordered(v) for v in value]
+    return value
 
 
 def event_record(event: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Import records: JSON Lines in, checked against the JSON Schemas in `schemas/`.
 
 This is the first gate. It catches what a schema can see (bad JSON, unknown
-types and fields, wrong value types, grades out of range) and says where, as
-`FILE:LINE: field: message`. What needs the archive's knowledge (names, report
-ids, calendar dates) is the importer's job.
+types and fields, wrong value types, grades out of range) and what no schema
+can (a key given twice, text the archive refuses — see `text` — and lines too
+long or nested too deep), and says where, as `FILE:LINE: field: message`.
+What needs the archive's knowledge (names, report ids, calendar dates) is
+the importer's job.
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ def _long(values: Iterable[Any]) -> bool:
 
 
 def survey(record: dict[str, Any]) -> Survey:
-    """Count keys, measure depth and check every string and number of a record.
+    """Count keys, measure depth and check every string of a record.
 
     A decoded line may nest up to the decoder's own limit (1,024), deeper than
     Python's stack allows a recursive walk to go; this one stops at MAX_DEPTH.

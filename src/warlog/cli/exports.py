@@ -178,7 +178,7 @@ def map_(
     force: Force = False, db: Db = None,
 ) -> None:
     """A self-contained HTML map of the state on a date; click a place for its claims."""
-    if not 0 < radius <= MAX_RADIUS_KM:  # also refuses nan and inf
+    if not radius <= MAX_RADIUS_KM:  # inf and nan too; the map itself refuses 0 and below
         raise WarlogError(f"--radius: {radius:g} km is not a distance around a place; give "
                           f"kilometres above 0 and at most {MAX_RADIUS_KM:,}")
     reliability, credibility = grades(min_reliability, min_credibility)

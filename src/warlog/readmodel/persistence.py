@@ -26,7 +26,7 @@ from warlog.dates import Bounds
 from warlog.names import key
 from warlog.readmodel.exports import ExportQueries
 from warlog.readmodel.writer import Writer
-from warlog.resolution import Claim, ClaimRef, Rule, counted
+from warlog.resolution import Claim, ClaimRef, Rule, Step, counted
 from warlog.results import Change, PlaceState
 
 TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
@@ -183,6 +183,16 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
                        r[2] in shared)
             for r in rows
         ]
+
+    def stored_steps(self, place: str, known_at: str) -> list[Step]:
+        """One place's stored steps (the default rule's walk) as known at `known_at`, by day."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql(
+                "SELECT day, status, controller, contested_by, candidates, since FROM warlog_steps "
+                "WHERE place = ? AND recorded_from <= ? AND (recorded_to IS NULL OR "
+                "recorded_to > ?) ORDER BY day"), (place, known_at, known_at))
+            rows = c.fetchall()
+        return [Step(r[0], r[1], r[2], _names(r[3]), _names(r[4]), r[5], ()) for r in rows]
 
     def _shared_keys(self, c: Cursor, name_key: str | None = None) -> set[str]:
         """The name keys more than one place has (of all, or just whether `name_key` is)."""
