@@ -106,7 +106,7 @@ def test_a_late_correction_is_the_cause_of_hama_changing(db: str, tmp_path: Path
     ]
     assert {c["claim"]: c["reason"] for c in causes} == hama_reasons()
     assert all(c["recorded_at"] == corrected_at for c in causes)
-    assert all(c["before"]["date"] == "2024-12-06" and c["after"]["date"] == "2024-12-05"
+    assert all(c["before"]["date"] == "2024-12-02/2024-12-06" and c["after"]["date"] == "2024-12-05"
                for c in causes)
 
 
@@ -376,7 +376,8 @@ def test_counts_list_every_kind_and_any_other() -> None:
     rows = [row(1, "reported", "bo"), row(2, "corrected", "Al"), row(2, "corrected", "Al", place="Hama"),
             row(3, "key registered", "Al", report=None), row(4, "registered", "al", report=None)]
     assert count_kinds(rows) == {"reported": 1, "corrected": 2, "retracted": 0, "registered": 1,
-                                 "aliases added": 0, "key registered": 1}
+                                 "aliases added": 0, "part of changed": 0, "policy set": 0,
+                                 "key registered": 1}
     grouped = by_archivist(rows)
     assert [(a.archivist, len(a.events)) for a in grouped] == [("Al", 2), ("al", 1), ("bo", 1)]
     assert grouped[0].counts()["corrected"] == 1
@@ -487,6 +488,10 @@ def counted_from_the_log(archive: Archive, since: str, until: str) -> dict[tuple
             counts[who, "registered"] += inside
         elif kind.endswith(".AliasesAdded"):
             counts[who, "aliases added"] += inside
+        elif kind == "Actors.PartOfChanged":
+            counts[who, "part of changed"] += inside
+        elif kind == "Policy.Set":
+            counts[who, "policy set"] += inside
     return {key: n for key, n in counts.items() if n}
 
 

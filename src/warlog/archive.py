@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
-from warlog import clock
+from warlog import clock, text
 from warlog.domain import (
     ACTORS_ID,
     KEYS_ID,
@@ -227,6 +227,8 @@ class Archive(Application[UUID]):
                               f"the policies are {', '.join(POLICIES)}")
         if not reason or not reason.strip():
             raise WarlogError("--reason: say why the policy changes")
+        if (wrong := text.problem(reason, "free")) is not None:
+            raise WarlogError(f"--reason: {wrong}")
         if value is not None and value < 1:
             raise WarlogError(f"{value} is not a number of days; give 1 or more, or 'unlimited'")
         policy = self._registry(Policy, POLICY_ID) or Policy(archivist=archivist)

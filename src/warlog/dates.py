@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-_PART = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_PART = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 FORMS = "YYYY-MM-DD, YYYY-MM, YYYY or FIRST/LAST (e.g. 2024-12-02/2024-12-06)"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -29,7 +29,8 @@ VISIBLE = ("status", "controller", "contested_by", "candidates", "since")
 """What a reader sees of a place's state; a change in anything else is not a change of the picture."""
 CONTROL = ("status", "controller")
 """What changes hands between two dates; a new pressuring actor alone is not news of that kind."""
-KINDS = ("reported", "corrected", "retracted", "registered", "aliases added")
+KINDS = ("reported", "corrected", "retracted", "registered", "aliases added", "part of changed",
+         "policy set")
 """Kinds of history rows, in the order counts are shown; any other kind is counted after them."""
 
 
@@ -279,7 +280,11 @@ def _recorded_between(archive: Archive, first: str, second: str) -> list[Change]
 
 
 def _later(instant: str) -> str:
-    return clock.format_time(clock.parse_timestamp(instant)[0] + timedelta(microseconds=1))
+    """One microsecond later; the calendar's last instant has nothing after it, so it stays."""
+    moment = clock.parse_timestamp(instant)[0]
+    if moment.replace(tzinfo=None) == datetime.max:
+        return instant
+    return clock.format_time(moment + timedelta(microseconds=1))
 
 
 def _instant(text: str, name: str) -> str:
