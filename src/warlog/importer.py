@@ -20,6 +20,7 @@ import orjson
 from warlog import clock, dates
 from warlog.domain import CLAIM_FIELDS, Actors, ClaimValues, Places, Recorded, Report
 from warlog.errors import Problem, Rejected
+from warlog.links import check_url
 from warlog.names import did_you_mean, key
 from warlog.records import Record
 
@@ -184,6 +185,8 @@ class Importer:
         except ValueError as error:
             problems.append(("published", str(error)))
             published_day = None
+        if "url" in f and (wrong_url := check_url(f["url"])) is not None:
+            problems.append(("url", f"{wrong_url}; give the address where the report can be read"))
         claims: list[ClaimValues] = []
         for number, raw in enumerate(f["claims"]):
             values, wrong = self._claim_values(raw, published_day)
