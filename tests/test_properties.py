@@ -242,3 +242,51 @@ def test_a_rebuild_writes_exactly_the_rows_the_commands_wrote(db: str, data: st.
         incremental = read_model_rows(archive)
         archive.rebuild()
         assert read_model_rows(archive) == incremental
+
+
+def every_answer(archive: Archive, known_at: str) -> list[Any]:
+    """State on each day and every place's timeline, as known at `known_at`."""
+    answers: list[Any] = [state_answer(archive, day, known_at) for day in DAYS]
+    answers += [archive.timeline(p, known_at=known_at).to_dict() for p in ("Homs", "Hama", "Douma")
+                if archive.view.lookup_name("place", p) is not None and
+                archive.view.claims(known_at, place=archive.place_name(p))]
+    return answers
+
+
+@SETTINGS
+@given(data=st.data(), window=st.sampled_from([1, 3, None]))
+def test_a_policy_change_never_changes_an_answer_at_an_earlier_known_at(
+    db: str, data: st.DataObject, window: int | None,
+) -> None:
+    with new_archive(db) as archive:
+        story = Story()
+        for _ in range(data.draw(st.integers(1, 4))):
+            append_something(data, archive, story)
+        before = clock.format_time(clock.now())
+        answers = every_answer(archive, before)
+        with suppress(WarlogError):
+            archive.set_policy("pressure-days", window, "a shorter window", "tester")
+        assert every_answer(archive, before) == answers
+        now = clock.format_time(clock.now())
+        for day in DAYS:
+            assert state_answer(archive, day, now) == folded_state(archive, day, now)
+
+
+@SETTINGS
+@given(data=st.data(), actor=st.sampled_from(list(PARTS)),
+       part_of=st.sampled_from([None, *SIDES]))
+def test_a_part_of_change_is_invisible_before_its_record_time(
+    db: str, data: st.DataObject, actor: str, part_of: str | None,
+) -> None:
+    with new_archive(db) as archive:
+        story = Story()
+        for _ in range(data.draw(st.integers(1, 4))):
+            append_something(data, archive, story)
+        before = clock.format_time(clock.now())
+        answers = every_answer(archive, before)
+        archive.import_records(check({"type": "actor", "name": actor, "part_of": part_of,
+                                      "reason": "the alliance shifted"}, "-"), "tester")
+        assert every_answer(archive, before) == answers
+        now = clock.format_time(clock.now())
+        for day in DAYS:
+            assert state_answer(archive, day, now) == folded_state(archive, day, now)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from warlog.resolution import ClaimRef, Rule, Step
 
 DEFAULT_RULE = Rule()
 
 
-@dataclass(frozen=True)
-class PlaceState:
-    """One place's state on a date. `place` and `within` together name it, uniquely and for good."""
+class PlaceState(NamedTuple):
+    """One place's state on a date. `place` and `within` together name it, uniquely and for good.
+
+    A named tuple, not a dataclass: `state` makes one per place of the archive,
+    and a tuple is built in C where a frozen dataclass sets each field in turn.
+    """
 
     place: str
     status: str

@@ -31,7 +31,7 @@ from warlog.results import Change, PlaceState
 
 TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
           "warlog_names", "warlog_actors", "warlog_policy",
-          "warlog_steps", "warlog_leaves", "warlog_nodes")
+          "warlog_steps", "warlog_walks", "warlog_leaves", "warlog_nodes")
 CLAIM_COLUMNS = (
     "report, claim, place, actor, status, first_day, day, date, credibility, reliability, "
     "attributed_to, quote, note, recorded_from, position_from, recorded_to"
@@ -423,8 +423,10 @@ CREATE_STATEMENTS = (
     "place TEXT NOT NULL, day TEXT NOT NULL, recorded_from TEXT NOT NULL, recorded_to TEXT, "
     "status TEXT NOT NULL, controller TEXT, contested_by TEXT NOT NULL, "
     "candidates TEXT NOT NULL, since TEXT NOT NULL, claims TEXT NOT NULL, "
-    "uncertain INTEGER NOT NULL, evidence_to TEXT, walk TEXT NOT NULL)",
+    "uncertain INTEGER NOT NULL, evidence_to TEXT)",
     "CREATE INDEX IF NOT EXISTS warlog_steps_place ON warlog_steps (place, day, recorded_from)",
+    "CREATE TABLE IF NOT EXISTS warlog_walks ("
+    "place TEXT NOT NULL, day TEXT NOT NULL, walk TEXT NOT NULL, PRIMARY KEY (place, day))",
     "CREATE TABLE IF NOT EXISTS warlog_leaves ("
     "leaf_index BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE)",
     "CREATE TABLE IF NOT EXISTS warlog_nodes ("
