@@ -89,6 +89,8 @@ class Archive(Application[UUID]):
         view_class = read_model_class(self.env.get("PERSISTENCE_MODULE", ""))
         self.view: ReadModel = self.factory.tracking_recorder(view_class)  # type: ignore[assignment]
         self.projection = StateProjection(self.view)
+        self._windows: list[tuple[str, str | None, int | None]] = []
+        self._windows_at: int | None = None
 
     def construct_transcoder(self) -> Transcoder:
         """orjson in place of the library's JSON encoder, with the same transcodings."""
@@ -261,7 +263,7 @@ class Archive(Application[UUID]):
         if dates not in ("latest", "earliest"):
             raise WarlogError(f"--dates: '{dates}' is not a bound; use latest or earliest")
         if pressure_days == "policy":
-            window = self.view.policy(known_at).get("pressure-days", POLICIES["pressure-days"])
+            window = self.pressure_window(known_at)
         elif pressure_days == "unlimited":
             window = None
         elif isinstance(pressure_days, int) and pressure_days >= 1:
@@ -275,14 +277,29 @@ class Archive(Application[UUID]):
         """The rule the read model's stored steps follow at `known_at`."""
         return self.rule(known_at)
 
+    def pressure_window(self, known_at: str) -> int | None:
+        """The policy's window as known at `known_at`, asked of the read model once per time.
+
+        The policy's history is read once for each position the read model
+        reaches (it changes only with new events), then asked in memory.
+        """
+        seen = self.projection.position
+        if seen is None or self._windows_at != seen:
+            self._windows = self.view.policy_history("pressure-days")
+            self._windows_at = seen
+        for recorded_from, recorded_to, value in self._windows:
+            if recorded_from <= known_at and (recorded_to is None or recorded_to > known_at):
+                return value
+        return POLICIES["pressure-days"]
+
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Project what the read model has not seen yet; returns how many events.
 
         A damaged tracking position is refused rather than projected from: it
         would write rows twice, or silently stop projecting.
         """
-        check_in_step(self.view)
-        return catch_up(self, self.projection, progress)
+        position = check_in_step(self.view)
+        return catch_up(self, self.projection, progress, position, known=True)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read model and project the whole log again."""

@@ -65,10 +65,16 @@ def database_errors() -> tuple[type[BaseException], ...]:
 
 
 def tracking_problem(view: ReadModel) -> str | None:
-    """Why the tracking position cannot be trusted, or None.
+    """Why the tracking position cannot be trusted, or None."""
+    return tracked_position(view)[1]
+
+
+def tracked_position(view: ReadModel) -> tuple[int | None, str | None]:
+    """The tracking position, and why it cannot be trusted (None when it can).
 
     One statement, so PostgreSQL reads both numbers from one snapshot even
-    while another process projects.
+    while another process projects; the position it returns saves the
+    catch-up a query of its own.
     """
     statement = (f"SELECT (SELECT notification_id FROM {view._tracking_table} "
                  "WHERE application_name=?), (SELECT MAX(position) FROM warlog_leaves)")
@@ -77,21 +83,24 @@ def tracking_problem(view: ReadModel) -> str | None:
             c.execute(view._sql(statement), (view.application_name,))
             tracked, last = c.fetchone()
     except database_errors() as error:
-        return f"its tracking position cannot be read: {_first_line(error)}"
+        return None, f"its tracking position cannot be read: {_first_line(error)}"
     if tracked == last:
-        return None
+        return tracked, None
     if tracked is None:
-        return f"its tracking position is missing, but it has projected up to position {last}"
+        return None, (f"its tracking position is missing, but it has projected up to "
+                      f"position {last}")
     if last is None:
-        return f"its tracking position is {tracked}, but it has projected nothing"
-    return f"its tracking position is {tracked}, but it has projected up to position {last}"
+        return tracked, f"its tracking position is {tracked}, but it has projected nothing"
+    return tracked, (f"its tracking position is {tracked}, but it has projected up to "
+                     f"position {last}")
 
 
-def check_in_step(view: ReadModel) -> None:
-    """Refuse to project onto a read model whose tracking position is damaged."""
-    problem = tracking_problem(view)
+def check_in_step(view: ReadModel) -> int | None:
+    """Refuse to project onto a read model whose tracking position is damaged; else return it."""
+    position, problem = tracked_position(view)
     if problem is not None:
         raise OutOfStep(problem)
+    return position
 
 
 # Replaying into a scratch read model ------------------------------------------

@@ -26,6 +26,7 @@ class StateProjection(Projection[ReadModel]):
     """Projects report, correction, retraction and registry events into the read model."""
 
     name = "warlog"
+    position: int | None = None  # the tracking position the last catch-up left
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         expected = self.view.max_tracking_id(tracking.application_name)
@@ -38,14 +39,23 @@ class StateProjection(Projection[ReadModel]):
 
 
 def catch_up(app: Any, projection: StateProjection,
-             progress: Callable[[int], None] | None = None) -> int:
-    """Project every event after the read model's tracking position; returns how many."""
+             progress: Callable[[int], None] | None = None, position: int | None = None,
+             known: bool = False) -> int:
+    """Project every event after the read model's tracking position; returns how many.
+
+    `known`: the caller has just read the tracking position (`position`), so
+    the first round need not read it again. `projection.position` is where the
+    read model stands afterwards.
+    """
     done = 0
     failures = 0
     while True:
-        position = projection.view.max_tracking_id(app.name)
+        if not known:
+            position = projection.view.max_tracking_id(app.name)
+        known = False
         notifications = app.recorder.select_notifications(start=(position or 0) + 1, limit=BATCH)
         if not notifications:
+            projection.position = position
             return done
         events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
         try:

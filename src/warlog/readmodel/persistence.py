@@ -228,6 +228,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
                       (known_at, known_at))
             return {str(r[0]): r[1] for r in c.fetchall()}
 
+    def policy_history(self, name: str) -> list[tuple[str, str | None, int | None]]:
+        """Every value a policy had, with the record-time interval it held."""
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT recorded_from, recorded_to, value FROM warlog_policy "
+                                "WHERE name = ?"), (name,))
+            return [(str(r[0]), r[1], None if r[2] is None else int(r[2])) for r in c.fetchall()]
+
     def policy(self, known_at: str) -> dict[str, int | None]:
         """The archive's policies set by `known_at` (those never set are left out)."""
         with self._transaction(commit=False) as c:
