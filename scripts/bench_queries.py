@@ -60,9 +60,12 @@ def main(argv: list[str]) -> int:
     places = [p.place for p in archive.state(at="2024-12-31").places]
     print(f"warlog from {Path(warlog.__file__).parent}")
     print(f"import            {imported:8.2f} s")
-    print(f"state all places  {median_ms(lambda: archive.state(at=rng.choice(days)), 30):8.2f} ms")
-    print(f"state one place   {median_ms(lambda: archive.state(at=rng.choice(days), place=rng.choice(places)), 200):8.3f} ms")
-    print(f"timeline          {median_ms(lambda: archive.timeline(rng.choice(places)), 200):8.3f} ms")
+    every = median_ms(lambda: archive.state(at=rng.choice(days)), 30)
+    one = median_ms(lambda: archive.state(at=rng.choice(days), place=rng.choice(places)), 200)
+    walk = median_ms(lambda: archive.timeline(rng.choice(places)), 200)
+    print(f"state all places  {every:8.2f} ms")
+    print(f"state one place   {one:8.3f} ms")
+    print(f"timeline          {walk:8.3f} ms")
     archive.close()
     return 0
 
