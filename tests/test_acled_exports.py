@@ -69,7 +69,6 @@ def entry(archive: Archive, place: str, at: str) -> dict[str, Any] | None:
         return None
     assert len(chosen) == 1, [p.qualified for p in chosen]
     p = chosen[0].to_dict()
-    # contested_by with more than one comma-separated actor: the README lists them sorted
     return {"status": p["status"], "controller": p["controller"],
             "contested_by": p["contested_by"], "since": p["since"]}
 

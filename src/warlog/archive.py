@@ -467,9 +467,7 @@ class Archive(Application[UUID]):
             return named.name, known, intervals(self.view.stored_steps(place, known)), named.within
         rows = self.view.claims(known, place=place, min_reliability=min_reliability,
                                 min_credibility=min_credibility)
-        parents = self.view.parents(known) if rule.by == "side" else {}
-        walk = steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
-        return named.name, known, intervals(walk), named.within
+        return named.name, known, intervals(self.walk(rows, known, rule)), named.within
 
     def walk(self, rows: Iterable[Any], known: str, rule: Rule) -> Iterator[Step]:
         """The steps of one place's claims (rows with `counted`) under `rule` as known then."""

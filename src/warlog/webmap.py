@@ -144,7 +144,8 @@ def gather(
     gazetteer = archive.places()
     info = archive.view.place_info()
     label = {p: (p if i.shared else i.name) for p, i in info.items()}
-    where = {label.get(p, p): point for p, point in coordinates(gazetteer).items()}
+    points = coordinates(gazetteer)
+    where = {label.get(p, p): point for p, point in points.items()}
     claims: dict[ClaimRef, ExportedClaim] = {}
     places = []
     rows = queries(archive).effective_claims(moment, min_reliability=min_reliability,
@@ -155,7 +156,7 @@ def gather(
         places.append(MapPlace(label[place], where.get(label[place]),
                                held(archive.walk(found, moment, rule))))
     context = {label.get(n, n): (p, gazetteer.entries[n].get("kind"))
-               for n, p in coordinates(gazetteer).items() if p}
+               for n, p in points.items() if p}
     return MapData(at, moment, tuple(places), context, claims,
                    view_of(places, where, centre and label.get(centre, centre), radius_km))
 

@@ -76,21 +76,20 @@ PressureDays = Annotated[
 
 
 def rule_options(by: str, dates: str, pressure_days: str | None) -> dict[str, Any]:
-    """The resolution options as `Archive.state` and `timeline` take them, checked."""
-    if by not in ("side", "actor"):
-        raise WarlogError(f"--by: '{by}' is not a way to resolve; use side or actor")
-    if dates not in ("latest", "earliest"):
-        raise WarlogError(f"--dates: '{dates}' is not a bound; use latest or earliest")
-    window: int | str = "policy"
-    if pressure_days is not None:
-        window = "unlimited" if pressure_days.strip().lower() == "unlimited" else 0
-        if window == 0:
-            text = pressure_days.strip()
-            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100_000:
-                raise WarlogError(f"--pressure-days: '{pressure_days}' is not a number of days; "
-                                  "give 1 to 100000, or 'unlimited'")
-            window = int(text)
-    return {"by": by, "dates": dates, "pressure_days": window}
+    """The resolution options as `Archive.state` and `timeline` take them (which check them)."""
+    window = "policy" if pressure_days is None else days(pressure_days, "--pressure-days")
+    return {"by": by, "dates": dates, "pressure_days": "unlimited" if window is None else window}
+
+
+def days(text: str, option: str) -> int | None:
+    """A number of days as typed (1 to 100000), or None for 'unlimited'."""
+    given = text.strip()
+    if given.lower() == "unlimited":
+        return None
+    if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= 100_000:
+        raise WarlogError(f"{option}: '{text}' is not a number of days; give 1 to 100000, "
+                          "or 'unlimited'")
+    return int(given)
 
 
 def user_errors(command: Callable[P, T]) -> Callable[P, T]:

@@ -13,12 +13,12 @@ from warlog.cli.options import (
     Json,
     KnownAt,
     archivist_name,
+    days,
     open_existing,
     timestamp,
     user_errors,
     write,
 )
-from warlog.errors import WarlogError
 
 app = typer.Typer(help="Show the archive's policy and its history, or change it.",
                   invoke_without_command=True)
@@ -51,12 +51,7 @@ def set_(
 
     Example: warlog policy set pressure-days 30 --reason "sieges here last for months"
     """
-    text = value.strip().lower()
-    if text != "unlimited" and not (text.isascii() and text.isdigit()
-                                    and 1 <= int(text) <= 100_000):
-        raise WarlogError(f"VALUE: '{value}' is not a number of days; give 1 to 100000, "
-                          "or 'unlimited'")
-    days = None if text == "unlimited" else int(text)
+    window = days(value, "VALUE")
     who = archivist_name(archivist)
-    write(db, lambda archive: archive.set_policy(name, days, reason, who))
+    write(db, lambda archive: archive.set_policy(name, window, reason, who))
     typer.echo(f"policy {name} is now {value.strip()}, from this record time on")
