@@ -86,29 +86,121 @@ DAYS_BEFORE = (0, 1, 2, 3, 4, 5, 6)
 DAYS_BEFORE_WEIGHTS = (60, 24, 9, 4, 1.5, 1, 0.5)
 CREDIBILITY = (1, 2, 3, 4, 5, 6)
 CREDIBILITY_WEIGHTS = {  # by the source's reliability: good sources make firmer claims
-    "A": (15, 45, 25, 5, 1, 9), "B": (8, 35, 35, 10, 2, 10), "C": (4, 22, 40, 16, 4, 14),
-    "D": (2, 12, 34, 26, 10, 16), "E": (1, 6, 20, 30, 28, 15), "F": (2, 12, 28, 18, 8, 32),
+    "A": (15, 45, 25, 5, 1, 9),
+    "B": (8, 35, 35, 10, 2, 10),
+    "C": (4, 22, 40, 16, 4, 14),
+    "D": (2, 12, 34, 26, 10, 16),
+    "E": (1, 6, 20, 30, 28, 15),
+    "F": (2, 12, 28, 18, 8, 32),
 }
 CORRECTED = 0.05
 RETRACTED = 0.01
 HAND_OVER = 0.015  # chance that a claim finds its place under a new controller
 
-PREFIXES = ("", "", "", "", "Tal ", "Kafr ", "Deir ", "Ain ", "Khirbet ", "Jisr ", "Maarat ",
-            "Beit ", "Umm ", "Qasr ", "Bir ", "Ras ", "Marj ", "Hawsh ", "Al-", "Jabal ", "Tell ")
-ONSETS = ("b", "d", "f", "h", "j", "k", "kh", "l", "m", "n", "q", "r", "s", "sh", "t", "z",
-          "gh", "w", "y", "dh")
+PREFIXES = (
+    "",
+    "",
+    "",
+    "",
+    "Tal ",
+    "Kafr ",
+    "Deir ",
+    "Ain ",
+    "Khirbet ",
+    "Jisr ",
+    "Maarat ",
+    "Beit ",
+    "Umm ",
+    "Qasr ",
+    "Bir ",
+    "Ras ",
+    "Marj ",
+    "Hawsh ",
+    "Al-",
+    "Jabal ",
+    "Tell ",
+)
+ONSETS = (
+    "b",
+    "d",
+    "f",
+    "h",
+    "j",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "q",
+    "r",
+    "s",
+    "sh",
+    "t",
+    "z",
+    "gh",
+    "w",
+    "y",
+    "dh",
+)
 VOWELS = ("a", "a", "i", "u", "aa", "ee", "ou", "ay")
 CODAS = ("", "", "", "n", "r", "l", "m", "b", "s", "t", "h")
 TRANSLITERATIONS = (("ou", "u"), ("ee", "i"), ("aa", "a"), ("q", "k"), ("kh", "ch"), ("dh", "z"))
 KINDS = ("city", "town", "village", "neighbourhood", "checkpoint", "base", "site")
 KIND_WEIGHTS = (4, 28, 55, 5, 3, 3, 2)
-ADJECTIVES = ("National", "Free", "Northern", "Southern", "Eastern", "Western", "Islamic",
-              "Popular", "Democratic", "Revolutionary", "Unified", "Liberation", "Tribal",
-              "Coastal", "Desert", "Mountain", "Republican", "Independent", "People's", "Border")
-NOUNS = ("Army", "Front", "Forces", "Brigade", "Movement", "Legion", "Division", "Council",
-         "Guard", "Alliance", "Battalions", "Militia", "Corps", "Union")
-OUTLETS = ("News Agency", "Observer", "Post", "Herald", "Media Center", "Network", "Monitor",
-           "Today", "Voice", "Daily", "Broadcast", "Press", "Times", "Tribune")
+ADJECTIVES = (
+    "National",
+    "Free",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Islamic",
+    "Popular",
+    "Democratic",
+    "Revolutionary",
+    "Unified",
+    "Liberation",
+    "Tribal",
+    "Coastal",
+    "Desert",
+    "Mountain",
+    "Republican",
+    "Independent",
+    "People's",
+    "Border",
+)
+NOUNS = (
+    "Army",
+    "Front",
+    "Forces",
+    "Brigade",
+    "Movement",
+    "Legion",
+    "Division",
+    "Council",
+    "Guard",
+    "Alliance",
+    "Battalions",
+    "Militia",
+    "Corps",
+    "Union",
+)
+OUTLETS = (
+    "News Agency",
+    "Observer",
+    "Post",
+    "Herald",
+    "Media Center",
+    "Network",
+    "Monitor",
+    "Today",
+    "Voice",
+    "Daily",
+    "Broadcast",
+    "Press",
+    "Times",
+    "Tribune",
+)
 SOURCE_KINDS = (  # (how many, share of reports, reliability weights A..F)
     ("wire", 6, 30, (20, 70, 10, 0, 0, 0)),
     ("national", 30, 30, (2, 30, 50, 15, 0, 3)),
@@ -117,20 +209,37 @@ SOURCE_KINDS = (  # (how many, share of reports, reliability weights A..F)
     ("social", 24, 8, (0, 0, 5, 20, 20, 55)),
 )
 RELIABILITY = ("A", "B", "C", "D", "E", "F")
-ATTRIBUTIONS = ("a local resident", "a military source", "a field commander",
-                "an activist network", "a war monitor", "a spokesman", "an official statement",
-                "witnesses", "a medical source", "a journalist on the ground")
+ATTRIBUTIONS = (
+    "a local resident",
+    "a military source",
+    "a field commander",
+    "an activist network",
+    "a war monitor",
+    "a spokesman",
+    "an official statement",
+    "witnesses",
+    "a medical source",
+    "a journalist on the ground",
+)
 QUOTES = {
-    "controlled": ("{actor} fighters are in full control of {place} after overnight fighting",
-                   "the situation in {place} is calm and the town is under {actor} control",
-                   "{actor} raised its flag over the main square of {place}"),
-    "contested": ("heavy clashes continue on the outskirts of {place}",
-                  "{actor} units pushed into the eastern neighbourhoods of {place}",
-                  "fighting for {place} went on until dawn"),
-    "besieged": ("{place} is surrounded on three sides by {actor}",
-                 "the last road into {place} was cut by {actor} this morning"),
-    "withdrawn": ("{actor} pulled out of {place} before dawn",
-                  "{actor} completed a withdrawal from {place} to new defensive lines"),
+    "controlled": (
+        "{actor} fighters are in full control of {place} after overnight fighting",
+        "the situation in {place} is calm and the town is under {actor} control",
+        "{actor} raised its flag over the main square of {place}",
+    ),
+    "contested": (
+        "heavy clashes continue on the outskirts of {place}",
+        "{actor} units pushed into the eastern neighbourhoods of {place}",
+        "fighting for {place} went on until dawn",
+    ),
+    "besieged": (
+        "{place} is surrounded on three sides by {actor}",
+        "the last road into {place} was cut by {actor} this morning",
+    ),
+    "withdrawn": (
+        "{actor} pulled out of {place} before dawn",
+        "{actor} completed a withdrawal from {place} to new defensive lines",
+    ),
 }
 REASONS = {
     "date": "the source later said it spoke of the day before",
@@ -141,8 +250,11 @@ REASONS = {
 }
 CORRECTION_KINDS = ("date", "credibility", "status", "actor", "place")
 CORRECTION_WEIGHTS = (40, 25, 15, 12, 8)
-RETRACTION_REASONS = ("could not be verified", "the source withdrew the report",
-                      "the footage turned out to be from an earlier year")
+RETRACTION_REASONS = (
+    "could not be verified",
+    "the source withdrew the report",
+    "the footage turned out to be from an earlier year",
+)
 
 
 @dataclass
@@ -197,8 +309,10 @@ class World:
         self.taken: set[str] = set()
         rng = self.rng
         self.region_names = [self._place_name() for _ in range(plan.regions)]
-        self.region_centres = [(round(rng.uniform(32.6, 36.9), 4), round(rng.uniform(35.9, 41.8), 4))
-                               for _ in range(plan.regions)]
+        self.region_centres = [
+            (round(rng.uniform(32.6, 36.9), 4), round(rng.uniform(35.9, 41.8), 4))
+            for _ in range(plan.regions)
+        ]
         self.places: list[str] = []
         self.place_region: list[int] = []
         self.aliases: list[list[str]] = []
@@ -229,9 +343,7 @@ class World:
             if len(pool) < 3:
                 pool.append(rng.choice([a for a in big + locals_ if a not in pool]))
             self.region_actors.append(pool)
-        self.controller = [
-            self._initial_controller(self.region_actors[r]) for r in self.place_region
-        ]
+        self.controller = [self._initial_controller(self.region_actors[r]) for r in self.place_region]
         self.sources: list[tuple[str, str]] = []
         self.source_weights: list[float] = []
         for kind, count, share, grades in SOURCE_KINDS:
@@ -259,8 +371,7 @@ class World:
         rng = self.rng
 
         def make() -> str:
-            syllables = "".join(rng.choice(ONSETS) + rng.choice(VOWELS)
-                                for _ in range(rng.choice((2, 2, 3))))
+            syllables = "".join(rng.choice(ONSETS) + rng.choice(VOWELS) for _ in range(rng.choice((2, 2, 3))))
             return rng.choice(PREFIXES) + (syllables + rng.choice(CODAS)).capitalize()
 
         return self._unique(make)
@@ -293,8 +404,11 @@ class World:
         if kind == "state":
             return self._unique(lambda: f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} media office")
         if kind == "social":
-            return self._unique(lambda: f"@{rng.choice(ONSETS)}{rng.choice(VOWELS)}"
-                                        f"{rng.choice(ONSETS)}_{rng.randrange(10, 999)}")
+            return self._unique(
+                lambda: (
+                    f"@{rng.choice(ONSETS)}{rng.choice(VOWELS)}{rng.choice(ONSETS)}_{rng.randrange(10, 999)}"
+                )
+            )
         return self._unique(lambda: f"{self._place_name()} {rng.choice(OUTLETS)}")
 
     def registry_records(self) -> Iterator[dict[str, Any]]:
@@ -305,7 +419,9 @@ class World:
         for index, name in enumerate(self.places):
             lat, lon = self.region_centres[self.place_region[index]]
             record: dict[str, Any] = {
-                "type": "place", "name": name, "aliases": self.aliases[index],
+                "type": "place",
+                "name": name,
+                "aliases": self.aliases[index],
                 "kind": rng.choices(KINDS, KIND_WEIGHTS)[0],
                 "lat": round(min(37.3, max(32.3, lat + rng.gauss(0, 0.35))), 4),
                 "lon": round(min(42.3, max(35.6, lon + rng.gauss(0, 0.35))), 4),
@@ -338,8 +454,11 @@ class World:
         day = published.date()
         slug = "".join(ch if ch.isalnum() else "-" for ch in source.lower()).strip("-")[:40]
         report: dict[str, Any] = {
-            "type": "report", "id": f"{slug}-{day.isoformat()}-{number:07d}", "source": source,
-            "published": published.strftime("%Y-%m-%dT%H:%M:%SZ"), "reliability": reliability,
+            "type": "report",
+            "id": f"{slug}-{day.isoformat()}-{number:07d}",
+            "source": source,
+            "published": published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "reliability": reliability,
         }
         if rng.random() < 0.7:
             report["url"] = f"https://news.example.org/{slug}/{number}"
@@ -382,8 +501,12 @@ class World:
         """A later correction or retraction of claim `number`; a correction always changes something."""
         rng = self.rng
         if retract:
-            return {"type": "retraction", "report": report["id"], "claim": number,
-                    "reason": rng.choice(RETRACTION_REASONS)}
+            return {
+                "type": "retraction",
+                "report": report["id"],
+                "claim": number,
+                "reason": rng.choice(RETRACTION_REASONS),
+            }
         claim = report["claims"][number - 1]
         kind = rng.choices(CORRECTION_KINDS, CORRECTION_WEIGHTS)[0]
         value: Any
@@ -395,20 +518,32 @@ class World:
             value = rng.choice([s for s in STATUSES if s != claim["status"]])
         elif kind == "actor":
             current = claim["actor"].casefold()
-            value = rng.choice([self.actors[a][0] for a in self.region_actors[region]
-                                if self.actors[a][0].casefold() != current
-                                and current not in (x.casefold() for x in self.actors[a][1])])
+            value = rng.choice(
+                [
+                    self.actors[a][0]
+                    for a in self.region_actors[region]
+                    if self.actors[a][0].casefold() != current
+                    and current not in (x.casefold() for x in self.actors[a][1])
+                ]
+            )
         else:
-            others = [self.places[p] for p in self.region_places[region]
-                      if self.places[p].casefold() != claim["place"].casefold()
-                      and claim["place"] not in self.aliases[p]]
+            others = [
+                self.places[p]
+                for p in self.region_places[region]
+                if self.places[p].casefold() != claim["place"].casefold()
+                and claim["place"] not in self.aliases[p]
+            ]
             if not others:
-                kind, value = "credibility", rng.choice([c for c in CREDIBILITY
-                                                         if c != claim["credibility"]])
+                kind, value = "credibility", rng.choice([c for c in CREDIBILITY if c != claim["credibility"]])
             else:
                 value = rng.choice(others)
-        return {"type": "correction", "report": report["id"], "claim": number,
-                "set": {kind: value}, "reason": REASONS[kind]}
+        return {
+            "type": "correction",
+            "report": report["id"],
+            "claim": number,
+            "set": {kind: value},
+            "reason": REASONS[kind],
+        }
 
 
 def _cumulative(weights: list[float]) -> list[float]:
@@ -466,8 +601,9 @@ def generate(plan: Plan, directory: Path) -> Archive:
     for record in world.registry_records():
         files.write(record)
     checkpoints = plan.checkpoints
-    span = (datetime.combine(LAST_DAY + timedelta(days=1), datetime.min.time(), UTC)
-            - datetime.combine(FIRST_DAY, datetime.min.time(), UTC))
+    span = datetime.combine(LAST_DAY + timedelta(days=1), datetime.min.time(), UTC) - datetime.combine(
+        FIRST_DAY, datetime.min.time(), UTC
+    )
     origin = datetime.combine(FIRST_DAY, datetime.min.time(), UTC)
     done = reports = corrections = retractions = 0
     current: ImportFile | None = None
@@ -482,8 +618,9 @@ def generate(plan: Plan, directory: Path) -> Archive:
             if period != activity_period:
                 world.region_activity = world._activity(plan.regions)
                 activity_period = period
-            wanted = min(world.rng.choices(CLAIMS_PER_REPORT, CLAIMS_PER_REPORT_WEIGHTS)[0],
-                         plan.claims - done)
+            wanted = min(
+                world.rng.choices(CLAIMS_PER_REPORT, CLAIMS_PER_REPORT_WEIGHTS)[0], plan.claims - done
+            )
             report, regions = world.report(reports + 1, published, wanted)
             files.write(report, len(report["claims"]))
             reports += 1
@@ -517,8 +654,7 @@ def generate(plan: Plan, directory: Path) -> Archive:
     for index, name in enumerate(world.places):
         for alias in (name, *world.aliases[index]):
             aliases[alias.casefold()] = name
-    return Archive(segments, world.places, aliases, reports, done, corrections, retractions,
-                   files.bytes)
+    return Archive(segments, world.places, aliases, reports, done, corrections, retractions, files.bytes)
 
 
 # Measuring ---------------------------------------------------------------------
@@ -545,10 +681,20 @@ def import_worker(db: str, paths: list[str]) -> None:
         if profiler is not None and profile_dir:
             profiler.dump_stats(Path(profile_dir) / f"import-{Path(path).stem}.prof")
         finished = datetime.now(UTC)
-        results.append({"path": path, "seconds": seconds, "started": _stamp(started),
-                        "finished": _stamp(finished), "added": dict(result.added)})
-        print(f"  imported {Path(path).name}: {dict(result.added)} in {seconds:.2f} s",
-              file=sys.stderr, flush=True)
+        results.append(
+            {
+                "path": path,
+                "seconds": seconds,
+                "started": _stamp(started),
+                "finished": _stamp(finished),
+                "added": dict(result.added),
+            }
+        )
+        print(
+            f"  imported {Path(path).name}: {dict(result.added)} in {seconds:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     archive.close()
     print(orjson.dumps({"files": results, "maxrss_kb": _self_peak_kb()}).decode(), flush=True)
 
@@ -573,18 +719,23 @@ class ImportFailed(Exception):
     """An import worker failed or did not finish in time; the backend is reported as not measured."""
 
 
-def _run_import(db: str, files: list[ImportFile], profile: str | None,
-                timeout: float) -> dict[str, Any]:
+def _run_import(db: str, files: list[ImportFile], profile: str | None, timeout: float) -> dict[str, Any]:
     env = {**os.environ, PROFILE_ENV: profile} if profile else None
     try:
         done = subprocess.run(
             [sys.executable, __file__, WORKER_FLAG, db, *(f.path for f in files)],
-            stdout=subprocess.PIPE, text=True, check=False, env=env, timeout=timeout * len(files),
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+            env=env,
+            timeout=timeout * len(files),
         )
     except subprocess.TimeoutExpired:
         names = ", ".join(Path(f.path).name for f in files)
-        raise ImportFailed(f"importing {names} did not finish within {timeout:.0f} s a file "
-                           "(stopped; --import-timeout sets the limit)") from None
+        raise ImportFailed(
+            f"importing {names} did not finish within {timeout:.0f} s a file "
+            "(stopped; --import-timeout sets the limit)"
+        ) from None
     if done.returncode != 0:
         raise ImportFailed(f"import failed (exit {done.returncode}); see the messages above")
     result: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
@@ -642,16 +793,22 @@ def _size_postgres(url: str, schema: str) -> int:
     with psycopg.connect(url.split("?")[0]) as conn:
         row = conn.execute(
             "SELECT COALESCE(SUM(pg_total_relation_size(format('%%I.%%I', schemaname, tablename)"
-            "::regclass)), 0) FROM pg_tables WHERE schemaname = %s", (schema,)).fetchone()
+            "::regclass)), 0) FROM pg_tables WHERE schemaname = %s",
+            (schema,),
+        ).fetchone()
     return int(row[0]) if row else 0
 
 
-def measure(backend: str, db: str, archive: Archive, plan: Plan, args: argparse.Namespace,
-            schema: str | None) -> dict[str, Any]:
+def measure(
+    backend: str, db: str, archive: Archive, plan: Plan, args: argparse.Namespace, schema: str | None
+) -> dict[str, Any]:
     """Every figure for one backend."""
     log(f"[{backend}] creating the archive (warlog init --bare)")
-    subprocess.run([sys.executable, "-m", "warlog", "init", "--bare", "--db", db,
-                    "--archivist", ARCHIVIST], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "warlog", "init", "--bare", "--db", db, "--archivist", ARCHIVIST],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     draws = Draws(plan.seed, archive.places)
     profile = Path(args.profile, backend) if args.profile else None
     if profile is not None:
@@ -664,9 +821,16 @@ def measure(backend: str, db: str, archive: Archive, plan: Plan, args: argparse.
             handle.close()
 
 
-def _measure(backend: str, db: str, schema: str | None, archive: Archive,
-             args: argparse.Namespace, draws: Draws, profile: Path | None,
-             handles: list[Any]) -> dict[str, Any]:
+def _measure(
+    backend: str,
+    db: str,
+    schema: str | None,
+    archive: Archive,
+    args: argparse.Namespace,
+    draws: Draws,
+    profile: Path | None,
+    handles: list[Any],
+) -> dict[str, Any]:
     import warlog
 
     out: dict[str, Any] = {"db": db, "files": [], "checkpoints": []}
@@ -680,8 +844,9 @@ def _measure(backend: str, db: str, schema: str | None, archive: Archive,
         for imported, planned in zip(result["files"], segment.files, strict=True):
             imported["kind"], imported["claims"] = planned.kind, planned.claims
             if imported["added"].get("claim", 0) != planned.claims:
-                raise SystemExit(f"{planned.path}: expected {planned.claims} claims, "
-                                 f"the archive added {imported['added']}")
+                raise SystemExit(
+                    f"{planned.path}: expected {planned.claims} claims, the archive added {imported['added']}"
+                )
             out["files"].append(imported)
         reports = [f for f in out["files"] if f["kind"] == "reports"]
         filed, seconds = sum(f["claims"] for f in reports), sum(f["seconds"] for f in reports)
@@ -691,15 +856,19 @@ def _measure(backend: str, db: str, schema: str | None, archive: Archive,
             handles.append(opened)
         if any(f.kind == "reports" for f in segment.files):
             times = _state_times(opened, [d for d, _, _ in draws.fractions(args.checkpoint_samples + 1)])
-            out["checkpoints"].append({"claims": segment.claims, "state_all_p50": statistics.median(times),
-                                       "samples": len(times)})
-            log(f"[{backend}]   state of all places at {segment.claims:,} claims: "
-                f"p50 {1000 * statistics.median(times):.1f} ms")
+            out["checkpoints"].append(
+                {"claims": segment.claims, "state_all_p50": statistics.median(times), "samples": len(times)}
+            )
+            log(
+                f"[{backend}]   state of all places at {segment.claims:,} claims: "
+                f"p50 {1000 * statistics.median(times):.1f} ms"
+            )
     assert opened is not None
-    added = {kind: sum(f["added"].get(kind, 0) for f in out["files"])
-             for kind in ("claim", "correction", "retraction")}
-    expected = {"claim": archive.claims, "correction": archive.corrections,
-                "retraction": archive.retractions}
+    added = {
+        kind: sum(f["added"].get(kind, 0) for f in out["files"])
+        for kind in ("claim", "correction", "retraction")
+    }
+    expected = {"claim": archive.claims, "correction": archive.corrections, "retraction": archive.retractions}
     if added != expected:
         raise SystemExit(f"[{backend}] the archive added {added}, the files hold {expected}")
     reports = [f for f in out["files"] if f["kind"] == "reports"]
@@ -710,8 +879,7 @@ def _measure(backend: str, db: str, schema: str | None, archive: Archive,
     out["import_seconds_all"] = sum(f["seconds"] for f in out["files"])
     amendments = [f for f in out["files"] if f["kind"] == "amendments"]
     if amendments:
-        records = sum(f["added"].get("correction", 0) + f["added"].get("retraction", 0)
-                      for f in amendments)
+        records = sum(f["added"].get("correction", 0) + f["added"].get("retraction", 0) for f in amendments)
         out["amendment_rate"] = records / sum(f["seconds"] for f in amendments)
     out["import_peak_rss_mb"] = peak_kb / 1024
     first = datetime.fromisoformat(reports[0]["started"].replace("Z", "+00:00"))
@@ -745,8 +913,11 @@ def _measure(backend: str, db: str, schema: str | None, archive: Archive,
     cli_places = iter([p for _, _, p in samples] * 2)
 
     def cli() -> None:
-        done = subprocess.run([sys.executable, "-m", "warlog", "state", "--place", next(cli_places),
-                               "--db", db, "--json"], capture_output=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "warlog", "state", "--place", next(cli_places), "--db", db, "--json"],
+            capture_output=True,
+            check=False,
+        )
         if done.returncode != 0 or "places" not in orjson.loads(done.stdout):
             raise SystemExit(f"warlog state failed: {done.stderr.decode()}")
 
@@ -801,22 +972,32 @@ def _stored_events(db: str) -> tuple[list[str], list[tuple[Any, ...]]] | None:
     """The archive's stored event table (DDL and rows), found by name; None if there is none."""
     source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tables = source.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
-                                "AND name LIKE '%\\_events' ESCAPE '\\'").fetchall()
+        tables = source.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_events' ESCAPE '\\'"
+        ).fetchall()
         if len(tables) != 1:
             return None
         name, ddl = tables[0]
-        indexes = [sql for (sql,) in source.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL", (name,))]
+        indexes = [
+            sql
+            for (sql,) in source.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (name,),
+            )
+        ]
         rows = source.execute(f'SELECT * FROM "{name}"').fetchall()
         return [ddl, *indexes], rows
     finally:
         source.close()
 
 
-def floor(archive: Archive, directory: Path, sqlite_result: dict[str, Any] | None,
-          samples: list[tuple[str, str, str]], args: argparse.Namespace) -> dict[str, Any]:
+def floor(
+    archive: Archive,
+    directory: Path,
+    sqlite_result: dict[str, Any] | None,
+    samples: list[tuple[str, str, str]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
     """The same bytes written by raw sqlite3 in one transaction, and the same questions in SQL."""
     files = [f for s in archive.segments for f in s.files]
     recorded = {}
@@ -831,8 +1012,9 @@ def floor(archive: Archive, directory: Path, sqlite_result: dict[str, Any] | Non
         for f in files:
             with open(f.path, "rb") as lines:
                 for number, line in enumerate(lines, start=1):
-                    events.append((uuid.uuid5(uuid.NAMESPACE_URL, f"{f.path}:{number}").bytes, 1,
-                                   f.kind, line))
+                    events.append(
+                        (uuid.uuid5(uuid.NAMESPACE_URL, f"{f.path}:{number}").bytes, 1, f.kind, line)
+                    )
         source = "the import lines as event rows"
     claims = []
     for f in files:
@@ -843,9 +1025,19 @@ def floor(archive: Archive, directory: Path, sqlite_result: dict[str, Any] | Non
             for line in lines:
                 report = orjson.loads(line)
                 for number, c in enumerate(report["claims"], start=1):
-                    claims.append((report["id"], number, archive.aliases[c["place"].casefold()],
-                                   c["actor"], c["status"], c["date"], c["credibility"],
-                                   report["reliability"], at))
+                    claims.append(
+                        (
+                            report["id"],
+                            number,
+                            archive.aliases[c["place"].casefold()],
+                            c["actor"],
+                            c["status"],
+                            c["date"],
+                            c["credibility"],
+                            report["reliability"],
+                            at,
+                        )
+                    )
     path = directory / "floor.sqlite"
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
@@ -861,8 +1053,12 @@ def floor(archive: Archive, directory: Path, sqlite_result: dict[str, Any] | Non
     db.execute("COMMIT")
     seconds = time.perf_counter() - began
     out: dict[str, Any] = {
-        "source": source, "events": len(events), "claims": len(claims), "seconds": seconds,
-        "import_rate": len(claims) / seconds, "events_rate": len(events) / seconds,
+        "source": source,
+        "events": len(events),
+        "claims": len(claims),
+        "seconds": seconds,
+        "import_rate": len(claims) / seconds,
+        "events_rate": len(events) / seconds,
     }
     del events, claims
     gc.collect()
@@ -871,25 +1067,38 @@ def floor(archive: Archive, directory: Path, sqlite_result: dict[str, Any] | Non
     db.execute("CREATE TABLE places (name TEXT PRIMARY KEY)")
     db.executemany("INSERT INTO places VALUES (?)", [(p,) for p in archive.places])
     it = iter(samples)
-    times = timed(lambda: db.execute(FLOOR_STATE_ALL, ((s := next(it))[0], s[1])).fetchall(),
-                  len(samples) - 1)
+    times = timed(
+        lambda: db.execute(FLOOR_STATE_ALL, ((s := next(it))[0], s[1])).fetchall(), len(samples) - 1
+    )
     out["state_all_p50"], out["state_all_p95"] = statistics.median(times), percentile(times, 0.95)
     it = iter(samples)
-    times = timed(lambda: db.execute(
-        "SELECT report, claim, actor, status, day FROM claims WHERE place = ? AND day <= ? "
-        "AND recorded_from <= ? ORDER BY day, report, claim",
-        ((s := next(it))[2], s[0], s[1])).fetchall(), len(samples) - 1)
+    times = timed(
+        lambda: db.execute(
+            "SELECT report, claim, actor, status, day FROM claims WHERE place = ? AND day <= ? "
+            "AND recorded_from <= ? ORDER BY day, report, claim",
+            ((s := next(it))[2], s[0], s[1]),
+        ).fetchall(),
+        len(samples) - 1,
+    )
     out["state_one_p50"] = statistics.median(times)
     it = iter(samples)
-    times = timed(lambda: db.execute(
-        "SELECT report, claim, actor, status, day FROM claims WHERE place = ? "
-        "AND recorded_from <= ? ORDER BY day, report, claim", ((s := next(it))[2], s[1])).fetchall(),
-        len(samples) - 1)
+    times = timed(
+        lambda: db.execute(
+            "SELECT report, claim, actor, status, day FROM claims WHERE place = ? "
+            "AND recorded_from <= ? ORDER BY day, report, claim",
+            ((s := next(it))[2], s[1]),
+        ).fetchall(),
+        len(samples) - 1,
+    )
     out["timeline_p50"] = statistics.median(times)
     db.close()
     places = iter([p for _, _, p in samples] * 2)
-    times = timed(lambda: subprocess.run([sys.executable, "-c", FLOOR_CLI, str(path), next(places)],
-                                         capture_output=True, check=True), args.cli_runs)
+    times = timed(
+        lambda: subprocess.run(
+            [sys.executable, "-c", FLOOR_CLI, str(path), next(places)], capture_output=True, check=True
+        ),
+        args.cli_runs,
+    )
     out["cli_p50"] = statistics.median(times)
     return out
 
@@ -927,52 +1136,137 @@ def rows(backend: str, r: dict[str, Any], fl: dict[str, Any] | None) -> list[tup
     f = fl or {}
     mark = {True: "✓", False: "✗", None: "-"}
     out: list[tuple[str, ...]] = [
-        ("import rate (reports)", backend, f"{r['import_rate']:,.0f} claims/s",
-         f"{f['import_rate']:,.0f} claims/s" if fl else "",
-         f"rate {r['import_rate'] / f['import_rate']:.3f}x" if fl else "",
-         TARGETS["import_rate"], mark[ok["import_rate"]]),
-        ("import time (all files)", backend, f"{r['import_seconds_all']:,.1f} s",
-         f"{f['seconds']:,.2f} s" if fl else "",
-         (f"floor/warlog {f['seconds'] / r['import_seconds_all']:.3f} "
-          f"(warlog {r['import_seconds_all'] / f['seconds']:,.1f}x floor)") if fl else "",
-         TARGETS["import_time"], mark[ok["import_time"]]),
+        (
+            "import rate (reports)",
+            backend,
+            f"{r['import_rate']:,.0f} claims/s",
+            f"{f['import_rate']:,.0f} claims/s" if fl else "",
+            f"rate {r['import_rate'] / f['import_rate']:.3f}x" if fl else "",
+            TARGETS["import_rate"],
+            mark[ok["import_rate"]],
+        ),
+        (
+            "import time (all files)",
+            backend,
+            f"{r['import_seconds_all']:,.1f} s",
+            f"{f['seconds']:,.2f} s" if fl else "",
+            (
+                f"floor/warlog {f['seconds'] / r['import_seconds_all']:.3f} "
+                f"(warlog {r['import_seconds_all'] / f['seconds']:,.1f}x floor)"
+            )
+            if fl
+            else "",
+            TARGETS["import_time"],
+            mark[ok["import_time"]],
+        ),
     ]
     if "amendment_rate" in r:
-        out.append(("import corrections+retractions", backend,
-                    f"{r['amendment_rate']:,.0f} records/s", "", "", "", ""))
+        out.append(
+            (
+                "import corrections+retractions",
+                backend,
+                f"{r['amendment_rate']:,.0f} records/s",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
     for point in r["checkpoints"]:
-        out.append((f"state all places @ {point['claims']:,} claims", backend,
-                    f"{_ms(point['state_all_p50'])} p50", "", "", "", ""))
+        out.append(
+            (
+                f"state all places @ {point['claims']:,} claims",
+                backend,
+                f"{_ms(point['state_all_p50'])} p50",
+                "",
+                "",
+                "",
+                "",
+            )
+        )
     out += [
-        ("state all places, flat", backend,
-         f"{r['checkpoints'][-1]['state_all_p50'] / r['checkpoints'][0]['state_all_p50']:.1f}x "
-         f"from {r['checkpoints'][0]['claims']:,} to {r['checkpoints'][-1]['claims']:,}",
-         "", "", TARGETS["state_flat"], mark[ok["state_flat"]]),
-        (f"state all places @ {r['claims']:,}, random", backend,
-         f"{_ms(r['state_all_p50'])} p50", f"{_ms(f['state_all_p50'])}" if fl else "",
-         _ratio(r["state_all_p50"], f.get("state_all_p50")), TARGETS["state_all"],
-         mark[ok["state_all"]]),
-        ("  (p95)", backend, f"{_ms(r['state_all_p95'])} p95",
-         f"{_ms(f['state_all_p95'])}" if fl else "",
-         _ratio(r["state_all_p95"], f.get("state_all_p95")), "", ""),
-        ("state one place", backend, f"{_ms(r['state_one_p50'])} p50",
-         _ms(f["state_one_p50"]) if fl else "", _ratio(r["state_one_p50"], f.get("state_one_p50")),
-         TARGETS["state_one"], mark[ok["state_one"]]),
-        ("timeline", backend, f"{_ms(r['timeline_p50'])} p50",
-         _ms(f["timeline_p50"]) if fl else "", _ratio(r["timeline_p50"], f.get("timeline_p50")),
-         "", ""),
-        ("rebuild", backend, f"{r['rebuild_rate']:,.0f} events/s",
-         f"{f['events_rate']:,.0f} events/s" if fl else "",
-         f"rate {r['rebuild_rate'] / f['events_rate']:.3f}x" if fl else "",
-         TARGETS["rebuild"], mark[ok["rebuild"]]),
-        ("warlog state --place X (process)", backend, f"{_ms(r['cli_p50'])} p50",
-         _ms(f["cli_p50"]) if fl else "", _ratio(r["cli_p50"], f.get("cli_p50")),
-         TARGETS["cli"], mark[ok["cli"]]),
-        ("import peak RSS", backend, f"{r['import_peak_rss_mb']:,.0f} MB", "", "",
-         TARGETS["rss"], mark[ok["rss"]]),
-        ("bytes on disk per claim", backend, f"{r['bytes_per_claim']:,.0f} B",
-         f"{f['bytes_per_claim']:,.0f} B" if fl else "",
-         _ratio(r["bytes_per_claim"], f.get("bytes_per_claim")), "", ""),
+        (
+            "state all places, flat",
+            backend,
+            f"{r['checkpoints'][-1]['state_all_p50'] / r['checkpoints'][0]['state_all_p50']:.1f}x "
+            f"from {r['checkpoints'][0]['claims']:,} to {r['checkpoints'][-1]['claims']:,}",
+            "",
+            "",
+            TARGETS["state_flat"],
+            mark[ok["state_flat"]],
+        ),
+        (
+            f"state all places @ {r['claims']:,}, random",
+            backend,
+            f"{_ms(r['state_all_p50'])} p50",
+            f"{_ms(f['state_all_p50'])}" if fl else "",
+            _ratio(r["state_all_p50"], f.get("state_all_p50")),
+            TARGETS["state_all"],
+            mark[ok["state_all"]],
+        ),
+        (
+            "  (p95)",
+            backend,
+            f"{_ms(r['state_all_p95'])} p95",
+            f"{_ms(f['state_all_p95'])}" if fl else "",
+            _ratio(r["state_all_p95"], f.get("state_all_p95")),
+            "",
+            "",
+        ),
+        (
+            "state one place",
+            backend,
+            f"{_ms(r['state_one_p50'])} p50",
+            _ms(f["state_one_p50"]) if fl else "",
+            _ratio(r["state_one_p50"], f.get("state_one_p50")),
+            TARGETS["state_one"],
+            mark[ok["state_one"]],
+        ),
+        (
+            "timeline",
+            backend,
+            f"{_ms(r['timeline_p50'])} p50",
+            _ms(f["timeline_p50"]) if fl else "",
+            _ratio(r["timeline_p50"], f.get("timeline_p50")),
+            "",
+            "",
+        ),
+        (
+            "rebuild",
+            backend,
+            f"{r['rebuild_rate']:,.0f} events/s",
+            f"{f['events_rate']:,.0f} events/s" if fl else "",
+            f"rate {r['rebuild_rate'] / f['events_rate']:.3f}x" if fl else "",
+            TARGETS["rebuild"],
+            mark[ok["rebuild"]],
+        ),
+        (
+            "warlog state --place X (process)",
+            backend,
+            f"{_ms(r['cli_p50'])} p50",
+            _ms(f["cli_p50"]) if fl else "",
+            _ratio(r["cli_p50"], f.get("cli_p50")),
+            TARGETS["cli"],
+            mark[ok["cli"]],
+        ),
+        (
+            "import peak RSS",
+            backend,
+            f"{r['import_peak_rss_mb']:,.0f} MB",
+            "",
+            "",
+            TARGETS["rss"],
+            mark[ok["rss"]],
+        ),
+        (
+            "bytes on disk per claim",
+            backend,
+            f"{r['bytes_per_claim']:,.0f} B",
+            f"{f['bytes_per_claim']:,.0f} B" if fl else "",
+            _ratio(r["bytes_per_claim"], f.get("bytes_per_claim")),
+            "",
+            "",
+        ),
     ]
     return out
 
@@ -994,7 +1288,7 @@ def top_functions(paths: list[str], n: int) -> str:
     stats = pstats.Stats(*paths, stream=stream)
     stats.strip_dirs().sort_stats("cumulative").print_stats(n)
     text = stream.getvalue()
-    return text[text.find("   ncalls"):].rstrip()
+    return text[text.find("   ncalls") :].rstrip()
 
 
 def source_digest() -> str:
@@ -1027,30 +1321,48 @@ def postgres_reachable(url: str) -> str | None:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--small", action="store_true",
-                   help="~20,000 claims and 500 places, under a minute (CI smoke)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--small", action="store_true", help="~20,000 claims and 500 places, under a minute (CI smoke)"
+    )
     p.add_argument("--claims", type=int, help="claims to file (default 1,000,000; --small 20,000)")
     p.add_argument("--places", type=int, help="places (default 5,000; --small 500)")
-    p.add_argument("--batch", type=int, default=20_000,
-                   help="reports (or corrections) per import file, i.e. per transaction")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=20_000,
+        help="reports (or corrections) per import file, i.e. per transaction",
+    )
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--backends", default="sqlite,postgres",
-                   help="comma-separated: sqlite, postgres (default both)")
-    p.add_argument("--postgres", default=POSTGRES_URL,
-                   help=f"PostgreSQL database for a throwaway bench_<hex> schema (default {POSTGRES_URL})")
+    p.add_argument(
+        "--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres (default both)"
+    )
+    p.add_argument(
+        "--postgres",
+        default=POSTGRES_URL,
+        help=f"PostgreSQL database for a throwaway bench_<hex> schema (default {POSTGRES_URL})",
+    )
     p.add_argument("--samples", type=int, default=30, help="random queries per figure (≥ 30)")
-    p.add_argument("--checkpoint-samples", type=int, default=15,
-                   help="state queries at each of 10k/100k/1M claims")
+    p.add_argument(
+        "--checkpoint-samples", type=int, default=15, help="state queries at each of 10k/100k/1M claims"
+    )
     p.add_argument("--cli-runs", type=int, default=10, help="runs of `warlog state --place X`")
-    p.add_argument("--import-timeout", type=float, default=600,
-                   help="seconds an import file may take before the backend is given up (default 600)")
+    p.add_argument(
+        "--import-timeout",
+        type=float,
+        default=600,
+        help="seconds an import file may take before the backend is given up (default 600)",
+    )
     p.add_argument("--workdir", help="keep the generated files and databases here")
     p.add_argument("--out", help="write the figures as JSON to this file")
-    p.add_argument("--profile", metavar="DIR",
-                   help="cProfile the imports and the state of all places into DIR/<backend>/, "
-                        "and print the top 15 functions by cumulative time")
+    p.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="cProfile the imports and the state of all places into DIR/<backend>/, "
+        "and print the top 15 functions by cumulative time",
+    )
     args = p.parse_args(argv)
     args.claims = args.claims or (20_000 if args.small else 1_000_000)
     args.places = args.places or (500 if args.small else 5_000)
@@ -1069,22 +1381,31 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="warlog-bench-") as scratch:
         directory = Path(args.workdir or scratch)
         directory.mkdir(parents=True, exist_ok=True)
-        for name in ("warlog.db", "warlog.db-wal", "warlog.db-shm", "floor.sqlite",
-                     "floor.sqlite-wal", "floor.sqlite-shm"):
+        for name in (
+            "warlog.db",
+            "warlog.db-wal",
+            "warlog.db-shm",
+            "floor.sqlite",
+            "floor.sqlite-wal",
+            "floor.sqlite-shm",
+        ):
             (directory / name).unlink(missing_ok=True)  # left by an earlier run in --workdir
         log(f"generating {plan.claims:,} claims over {plan.places:,} places in {directory}")
         archive = generate(plan, directory)
-        log(f"  {archive.reports:,} reports, {archive.claims:,} claims, {archive.corrections:,} "
+        log(
+            f"  {archive.reports:,} reports, {archive.claims:,} claims, {archive.corrections:,} "
             f"corrections, {archive.retractions:,} retractions, {archive.bytes / 1e6:,.1f} MB "
             f"in {sum(len(s.files) for s in archive.segments)} files, "
-            f"{time.perf_counter() - began:.1f} s")
+            f"{time.perf_counter() - began:.1f} s"
+        )
         results: dict[str, Any] = {}
         notes: list[str] = []
         for backend in args.backends:
             if backend == "sqlite":
                 try:
-                    results["sqlite"] = measure("sqlite", str(directory / "warlog.db"), archive,
-                                                plan, args, None)
+                    results["sqlite"] = measure(
+                        "sqlite", str(directory / "warlog.db"), archive, plan, args, None
+                    )
                 except ImportFailed as failed:
                     notes.append(f"sqlite: not measured: {failed}")
                     log(notes[-1])
@@ -1102,8 +1423,9 @@ def main(argv: list[str]) -> int:
             with psycopg.connect(args.postgres, autocommit=True) as conn:
                 conn.execute(f'CREATE SCHEMA "{schema}"')
                 try:
-                    results["postgres"] = measure("postgres", f"{args.postgres}?schema={schema}",
-                                                  archive, plan, args, schema)
+                    results["postgres"] = measure(
+                        "postgres", f"{args.postgres}?schema={schema}", archive, plan, args, schema
+                    )
                 except ImportFailed as failed:
                     notes.append(f"postgres: not measured: {failed}")
                     log(notes[-1])
@@ -1120,17 +1442,25 @@ def main(argv: list[str]) -> int:
         samples = measured.get("sqlite", first)["query_samples"]
         fl = floor(archive, directory, measured.get("sqlite"), samples, args)
 
-    print(f"warlog benchmark: {archive.claims:,} claims in {archive.reports:,} reports, "
-          f"{plan.places:,} places, {plan.actors} actors, {archive.corrections:,} corrections, "
-          f"{archive.retractions:,} retractions; seed {plan.seed}, {plan.batch:,} reports per import")
-    print(f"warlog source {source}; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} "
-          f"at the end, on {os.cpu_count()} CPUs")
-    print(f"floor: raw sqlite3 executemany, one transaction, of {fl['source']} ({fl['events']:,}) "
-          f"and one row per claim ({fl['claims']:,}): {fl['seconds']:.2f} s = "
-          f"{fl['import_rate']:,.0f} claims/s, {fl['events_rate']:,.0f} events/s")
-    print("floor queries, in plain SQL on that file: state of all places = one index seek per place "
-          "(its latest claim on the date, as known then); one place and timeline = one indexed range "
-          "fetch; the process = python -c running that fetch")
+    print(
+        f"warlog benchmark: {archive.claims:,} claims in {archive.reports:,} reports, "
+        f"{plan.places:,} places, {plan.actors} actors, {archive.corrections:,} corrections, "
+        f"{archive.retractions:,} retractions; seed {plan.seed}, {plan.batch:,} reports per import"
+    )
+    print(
+        f"warlog source {source}; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} "
+        f"at the end, on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"floor: raw sqlite3 executemany, one transaction, of {fl['source']} ({fl['events']:,}) "
+        f"and one row per claim ({fl['claims']:,}): {fl['seconds']:.2f} s = "
+        f"{fl['import_rate']:,.0f} claims/s, {fl['events_rate']:,.0f} events/s"
+    )
+    print(
+        "floor queries, in plain SQL on that file: state of all places = one index seek per place "
+        "(its latest claim on the date, as known then); one place and timeline = one indexed range "
+        "fetch; the process = python -c running that fetch"
+    )
     print()
     table = []
     for backend, r in measured.items():
@@ -1146,15 +1476,18 @@ def main(argv: list[str]) -> int:
         print(notes[-1])
     missing = [c for c in CHECKPOINTS if c > archive.claims]
     if missing:
-        print(f"note: {archive.claims:,} claims, so no checkpoint at "
-              f"{', '.join(f'{c:,}' for c in missing)}; targets are for 1,000,000")
+        print(
+            f"note: {archive.claims:,} claims, so no checkpoint at "
+            f"{', '.join(f'{c:,}' for c in missing)}; targets are for 1,000,000"
+        )
     if args.profile:
         for backend in measured:
             where = Path(args.profile, backend)
-            for title, pattern in (("import of the report files", "import-*-reports.prof"),
-                                   ("import of the corrections and retractions",
-                                    "import-*-amendments.prof"),
-                                   ("state of all places", "state-all.prof")):
+            for title, pattern in (
+                ("import of the report files", "import-*-reports.prof"),
+                ("import of the corrections and retractions", "import-*-amendments.prof"),
+                ("state of all places", "state-all.prof"),
+            ):
                 found = sorted(str(p) for p in where.glob(pattern))
                 if found:
                     print(f"\nprofile [{backend}] {title}: top 15 by cumulative time ({where})")
@@ -1163,11 +1496,11 @@ def main(argv: list[str]) -> int:
     if args.out:
         figures = {
             "plan": asdict(plan),
-            "archive": {k: v for k, v in asdict(archive).items()
-                        if k not in ("places", "aliases", "segments")},
+            "archive": {
+                k: v for k, v in asdict(archive).items() if k not in ("places", "aliases", "segments")
+            },
             "floor": fl,
-            "backends": {k: {n: v for n, v in r.items() if n != "query_samples"}
-                         for k, r in results.items()},
+            "backends": {k: {n: v for n, v in r.items() if n != "query_samples"} for k, r in results.items()},
             "targets": TARGETS,
             "met": {k: judge(r, fl) for k, r in measured.items()},
             "notes": notes,

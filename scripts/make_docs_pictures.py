@@ -38,8 +38,10 @@ def build(location: str) -> warlog.Archive:
     archive = warlog.open(location)
     lines = resources.files("warlog").joinpath("data", "sample.jsonl").read_text().splitlines()
     reports = [line for line in lines if '"type": "report"' in line]
-    for moment, batch in ((REPORTS_RECORDED, reports),
-                          (CORRECTIONS_RECORDED, [x for x in lines if x not in reports])):
+    for moment, batch in (
+        (REPORTS_RECORDED, reports),
+        (CORRECTIONS_RECORDED, [x for x in lines if x not in reports]),
+    ):
         with mock.patch.object(clock, "now", return_value=moment):
             archive.import_file(batch, "sample.jsonl", "warlog docs")
     return archive
@@ -50,11 +52,24 @@ def screenshot(page: Path, target: Path, profile: Path) -> None:
     if browser is None:
         sys.exit("chromium is needed for the map screenshot: apt-get install chromium")
     subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--hide-scrollbars", f"--user-data-dir={profile}",
-         "--window-size=1280,860", f"--screenshot={target}", f"{page.as_uri()}#place=Homs"],
-        check=True, capture_output=True, timeout=120,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,860",
+            f"--screenshot={target}",
+            f"{page.as_uri()}#place=Homs",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -67,8 +82,9 @@ def main() -> None:
             with (DOCS / "timeline.png").open("wb") as out:
                 plot.draw(plot.rows(archive, PLACES, KNOWN_AT), out, "png", KNOWN_AT)
             page = work / "map.html"
-            page.write_text(webmap.render(archive, "2024-12-07", KNOWN_AT, around="Homs",
-                                          radius_km=55), encoding="utf-8")
+            page.write_text(
+                webmap.render(archive, "2024-12-07", KNOWN_AT, around="Homs", radius_km=55), encoding="utf-8"
+            )
         finally:
             archive.close()
         screenshot(page, DOCS / "map-homs-2024-12-07.png", work / "profile")

@@ -11,14 +11,12 @@ from warlog.cli.app import app
 
 runner = CliRunner()
 # The ambient environment must not choose the archive or the archivist for a test.
-CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
-                                    "COLUMNS": "200"}
+CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None, "COLUMNS": "200"}
 
 
 def cli(db: str, *args: str, archivist: str | None = None) -> Result:
     extra = [] if archivist is None else ["--archivist", archivist]
-    result = runner.invoke(app, [*args, *extra, "--db", db], env=CLEAN_ENV,
-                           catch_exceptions=False)
+    result = runner.invoke(app, [*args, *extra, "--db", db], env=CLEAN_ENV, catch_exceptions=False)
     assert "Traceback" not in result.output
     return result
 

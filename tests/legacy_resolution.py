@@ -121,9 +121,7 @@ class _Walk:
         if claim.actor == self.controller or claim.actor in self.candidates:
             return
         previous = self.pressure.get(claim.actor)
-        self.pressure[claim.actor] = (
-            "contested" if "contested" in (previous, claim.status) else "besieged"
-        )
+        self.pressure[claim.actor] = "contested" if "contested" in (previous, claim.status) else "besieged"
         self.pressure_claims.setdefault(claim.actor, []).append(claim.ref)
 
     def snapshot(self) -> dict[str, Any]:
@@ -178,9 +176,7 @@ def _order(claim: Claim) -> tuple[str, str, int]:
     return (claim.date, claim.ref.report, claim.ref.claim)
 
 
-def steps(
-    claims: Iterable[Claim], resume: Step | None = None, *, keep_walk: bool = False
-) -> Iterator[Step]:
+def steps(claims: Iterable[Claim], resume: Step | None = None, *, keep_walk: bool = False) -> Iterator[Step]:
     """Walk the claims' valid dates in ascending order, yielding the state after each.
 
     Claims of one date are taken in (report, claim) order, so the supporting
@@ -202,8 +198,13 @@ def steps(
         )
         if previous is None or previous.visible != visible:
             since = date
-        previous = Step(date, *visible, since=since, claims=walk.supporting_claims(),
-                        walk=walk.snapshot() if keep_walk else {})
+        previous = Step(
+            date,
+            *visible,
+            since=since,
+            claims=walk.supporting_claims(),
+            walk=walk.snapshot() if keep_walk else {},
+        )
         yield previous
 
 

@@ -20,8 +20,10 @@ def fresh(db: str) -> Iterator[str]:
         return
     url = urlparse(db)
     schema = f"t_{uuid4().hex}"
-    conninfo = f"host={url.hostname} port={url.port or 5432} dbname={url.path.lstrip('/')} " \
-               f"user={url.username or 'postgres'}"
+    conninfo = (
+        f"host={url.hostname} port={url.port or 5432} dbname={url.path.lstrip('/')} "
+        f"user={url.username or 'postgres'}"
+    )
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
         try:

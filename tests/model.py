@@ -47,8 +47,13 @@ def side(actor: str, parents: dict[str, str | None]) -> str:
 
 
 def rule_state(
-    claims: list[dict[str, Any]], day: str, *, by: str = "actor", dates: str = "latest",
-    pressure_days: int | None = None, parents: dict[str, str | None] | None = None,
+    claims: list[dict[str, Any]],
+    day: str,
+    *,
+    by: str = "actor",
+    dates: str = "latest",
+    pressure_days: int | None = None,
+    parents: dict[str, str | None] | None = None,
 ) -> tuple[Visible, str] | None:
     """(status, controller, contested_by, candidates) and since, on `day`, from claim dicts.
 
@@ -57,8 +62,11 @@ def rule_state(
     """
     end = date.fromisoformat(day)
     counting = [
-        {**c, "actor": side(c["actor"], parents or {}) if by == "side" else c["actor"],
-         "day": last_day(c["date"]) if dates == "latest" else first_day(c["date"])}
+        {
+            **c,
+            "actor": side(c["actor"], parents or {}) if by == "side" else c["actor"],
+            "day": last_day(c["date"]) if dates == "latest" else first_day(c["date"]),
+        }
         for c in claims
     ]
     counting = [c for c in counting if c["day"] <= end]
@@ -94,14 +102,12 @@ def rule_state(
                 if actor == controller or actor in candidates:
                     continue
                 if actor in pressure:
-                    kind = "contested" if "contested" in (pressure[actor][0], c["status"]) \
-                        else "besieged"
+                    kind = "contested" if "contested" in (pressure[actor][0], c["status"]) else "besieged"
                     pressure[actor] = [kind, today]
                 else:
                     pressure[actor] = [c["status"], today]
         if pressure_days is not None:
-            pressure = {a: p for a, p in pressure.items()
-                        if today < p[1] + timedelta(days=pressure_days)}
+            pressure = {a: p for a, p in pressure.items() if today < p[1] + timedelta(days=pressure_days)}
         if candidates:
             status = "disputed"
         elif any(p[0] == "contested" for p in pressure.values()):
@@ -112,8 +118,7 @@ def rule_state(
             status = "controlled"
         else:
             status = "unknown"
-        walk.append((today, (status, controller, tuple(sorted(pressure)),
-                             tuple(sorted(candidates)))))
+        walk.append((today, (status, controller, tuple(sorted(pressure)), tuple(sorted(candidates)))))
         today += timedelta(days=1)
     since = walk[-1][0]
     for when, visible in reversed(walk):
@@ -124,7 +129,10 @@ def rule_state(
 
 
 def fold_log(
-    archive: Archive, known_at: str, min_reliability: str = "F", min_credibility: int = 6,
+    archive: Archive,
+    known_at: str,
+    min_reliability: str = "F",
+    min_credibility: int = 6,
     rule: Rule | None = None,
 ) -> tuple[dict[str, list[Claim]], Rule]:
     """Effective claims per place at record time `known_at`, straight from the stored events.
@@ -169,8 +177,13 @@ def fold_log(
             first, last = first_day(c["date"]).isoformat(), last_day(c["date"]).isoformat()
             actor = side(c["actor"], parents) if rule.by == "side" else c["actor"]
             by_place.setdefault(c["place"], []).append(
-                Claim(ClaimRef(report["id"], number), actor, c["status"],
-                      last if rule.dates == "latest" else first, first == last)
+                Claim(
+                    ClaimRef(report["id"], number),
+                    actor,
+                    c["status"],
+                    last if rule.dates == "latest" else first,
+                    first == last,
+                )
             )
     return by_place, rule
 

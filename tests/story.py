@@ -13,8 +13,13 @@ ALIASES = {"Homs": ["Hims"], "Hama": ["Hamah"], "Douma": ["Duma"]}
 SIDES = ["Syrian government", "opposition", "SDF"]
 PARTS = {"Syrian Arab Army": "Syrian government", "Hayat Tahrir al-Sham": "opposition"}
 ACTORS = [*SIDES, *PARTS]
-ACTOR_ALIASES = {"Syrian government": ["regime"], "opposition": ["rebels"], "SDF": [],
-                 "Syrian Arab Army": ["SAA"], "Hayat Tahrir al-Sham": ["HTS"]}
+ACTOR_ALIASES = {
+    "Syrian government": ["regime"],
+    "opposition": ["rebels"],
+    "SDF": [],
+    "Syrian Arab Army": ["SAA"],
+    "Hayat Tahrir al-Sham": ["HTS"],
+}
 DAYS = [f"2024-12-{d:02d}" for d in range(1, 9)]
 """Valid dates to ask about."""
 VAGUE = ["2024-12", "2024-12-02/2024-12-05", "2024-11-30/2024-12-03"]
@@ -25,8 +30,7 @@ GRADES = "ABCDEF"
 REGISTRIES = [
     *({"type": "place", "name": p, "aliases": ALIASES[p], "kind": "city"} for p in PLACES),
     *({"type": "actor", "name": a, "aliases": ACTOR_ALIASES[a]} for a in SIDES),
-    *({"type": "actor", "name": a, "aliases": ACTOR_ALIASES[a], "part_of": p}
-      for a, p in PARTS.items()),
+    *({"type": "actor", "name": a, "aliases": ACTOR_ALIASES[a], "part_of": p} for a, p in PARTS.items()),
 ]
 
 
@@ -70,5 +74,10 @@ def correction(draw: st.DrawFn, report_id: str, claim_number: int) -> dict[str, 
         "date": lambda: draw(st.sampled_from(DATES)),
         "credibility": lambda: draw(st.integers(1, 6)),
     }[field]()
-    return {"type": "correction", "report": report_id, "claim": claim_number,
-            "set": {field: value}, "reason": draw(st.sampled_from(["typo", "better source"]))}
+    return {
+        "type": "correction",
+        "report": report_id,
+        "claim": claim_number,
+        "set": {field: value},
+        "reason": draw(st.sampled_from(["typo", "better source"])),
+    }

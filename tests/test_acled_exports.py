@@ -20,8 +20,13 @@ from warlog.archive import Archive
 from warlog.errors import InvalidInput
 
 DATA = Path(__file__).parent / "data" / "acled"
-EXPORTS = ["syria_2020_excel.csv", "yemen_2022_tab.tsv", "egypt_2021_semicolon.csv",
-           "benin_2022_r.csv", "syria_2025_current.csv"]
+EXPORTS = [
+    "syria_2020_excel.csv",
+    "yemen_2022_tab.tsv",
+    "egypt_2021_semicolon.csv",
+    "benin_2022_r.csv",
+    "syria_2025_current.csv",
+]
 AREAS = ("country", "governorate", "district")
 NONE = ("null", "\u2013", "")  # how the README's tables write "nobody"
 
@@ -38,21 +43,25 @@ def expected_states(name: str) -> Iterator[tuple[str, str, dict[str, Any] | None
         if status == "*no entry*":
             yield place, at, None
             continue
-        yield place, at, {
-            "status": status,
-            "controller": None if controller in NONE else controller,
-            "contested_by": [] if contested_by in NONE else
-            [a.strip() for a in contested_by.split(", ") if a.strip()],
-            "since": since,
-        }
+        yield (
+            place,
+            at,
+            {
+                "status": status,
+                "controller": None if controller in NONE else controller,
+                "contested_by": []
+                if contested_by in NONE
+                else [a.strip() for a in contested_by.split(", ") if a.strip()],
+                "since": since,
+            },
+        )
 
 
 def load(tmp_path: Path, *names: str) -> Archive:
     archive = warlog.open(str(tmp_path / "acled.db"))
     archive.start("test", bare=True)
     for name in names:
-        acled.import_acled(archive, (DATA / name).read_bytes().splitlines(), name, "test",
-                           register_new=True)
+        acled.import_acled(archive, (DATA / name).read_bytes().splitlines(), name, "test", register_new=True)
     return archive
 
 
@@ -61,16 +70,23 @@ def entry(archive: Archive, place: str, at: str) -> dict[str, Any] | None:
     name, _, within = place.partition(" (within ")
     parents = [p.strip() for p in within.rstrip(")").split(",")] if within else []
     kinds = archive.places().entries
-    found = [p for p in archive.state(at=at).places
-             if p.place == name and list(p.within[:len(parents)]) == parents]
+    found = [
+        p
+        for p in archive.state(at=at).places
+        if p.place == name and list(p.within[: len(parents)]) == parents
+    ]
     towns = [p for p in found if kinds[p.qualified].get("kind") not in AREAS]
     chosen = towns or found
     if not chosen:
         return None
     assert len(chosen) == 1, [p.qualified for p in chosen]
     p = chosen[0].to_dict()
-    return {"status": p["status"], "controller": p["controller"],
-            "contested_by": p["contested_by"], "since": p["since"]}
+    return {
+        "status": p["status"],
+        "controller": p["controller"],
+        "contested_by": p["contested_by"],
+        "since": p["since"],
+    }
 
 
 def split_sorted(names: list[str], known: set[str]) -> list[str]:
@@ -116,15 +132,20 @@ def test_a_revised_export_gives_corrections_and_a_deletions_file_retractions(
     archive = load(tmp_path, "syria_2025_current.csv")
     try:
         revised = acled.import_acled(
-            archive, (DATA / "syria_2025_revised.csv").read_bytes().splitlines(),
-            "syria_2025_revised.csv", "test", register_new=True)
+            archive,
+            (DATA / "syria_2025_revised.csv").read_bytes().splitlines(),
+            "syria_2025_revised.csv",
+            "test",
+            register_new=True,
+        )
         assert revised.tally.revised == 3 and revised.tally.new == 2
         assert revised.result.added["correction"] >= 1
         for place, at, expected in expected_states("syria_2025_revised.csv"):
             got = entry(archive, place, at)
             if expected is not None:
-                expected["contested_by"] = split_sorted(expected["contested_by"],
-                                                        set(archive.actors().entries))
+                expected["contested_by"] = split_sorted(
+                    expected["contested_by"], set(archive.actors().entries)
+                )
             assert got == expected, f"revised: {place} on {at}"
         deleted = (DATA / "syria_2025_deleted.csv").read_bytes().splitlines()
         done = acled.import_deletions(archive, deleted, "syria_2025_deleted.csv", "test")
@@ -139,30 +160,39 @@ def test_benin_deletions_leave_kerou_without_a_state(tmp_path: Path) -> None:
     archive = load(tmp_path, "benin_2022_r.csv")
     try:
         assert entry(archive, "Kerou", "2022-07-15") is not None
-        acled.import_deletions(archive, (DATA / "benin_2022_deleted.csv").read_bytes()
-                               .splitlines(), "benin_2022_deleted.csv", "test")
+        acled.import_deletions(
+            archive,
+            (DATA / "benin_2022_deleted.csv").read_bytes().splitlines(),
+            "benin_2022_deleted.csv",
+            "test",
+        )
         for day in ("2022-07-15", "2022-12-31"):
             assert entry(archive, "Kerou", day) is None
     finally:
         archive.close()
 
 
-@pytest.mark.parametrize(("name", "line", "words"), [
-    ("bad_not_acled.csv", 1, ["not an ACLED export", "read with commas", "event_id_cnty"]),
-    ("bad_pre2019.csv", 1, ["before 2019", "sub_event_type"]),
-    ("bad_ambiguous_dates.csv", 2, ["could be", "2020-05-06", "2020-06-05"]),
-    ("bad_event_date.csv", 4, ["event_date", "'43888'", "07 December 2024"]),
-    ("bad_precision.csv", 3, ["time_precision", "'7'", "1, 2 or 3"]),
-])
-def test_bad_exports_give_one_line_and_write_nothing(tmp_path: Path, name: str, line: int,
-                                                     words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "line", "words"),
+    [
+        ("bad_not_acled.csv", 1, ["not an ACLED export", "read with commas", "event_id_cnty"]),
+        ("bad_pre2019.csv", 1, ["before 2019", "sub_event_type"]),
+        ("bad_ambiguous_dates.csv", 2, ["could be", "2020-05-06", "2020-06-05"]),
+        ("bad_event_date.csv", 4, ["event_date", "'43888'", "07 December 2024"]),
+        ("bad_precision.csv", 3, ["time_precision", "'7'", "1, 2 or 3"]),
+    ],
+)
+def test_bad_exports_give_one_line_and_write_nothing(
+    tmp_path: Path, name: str, line: int, words: list[str]
+) -> None:
     archive = warlog.open(str(tmp_path / "bad.db"))
     try:
         archive.start("test", bare=True)
         before = archive.recorder.max_notification_id()
         with pytest.raises(InvalidInput) as caught:
-            acled.import_acled(archive, (DATA / name).read_bytes().splitlines(), name, "test",
-                               register_new=True)
+            acled.import_acled(
+                archive, (DATA / name).read_bytes().splitlines(), name, "test", register_new=True
+            )
         problems = [str(p) for p in caught.value.problems]
         assert len(problems) == 1, problems
         assert problems[0].startswith(f"{name}:{line}:")
@@ -177,8 +207,13 @@ def test_an_export_with_no_events_appends_nothing(tmp_path: Path) -> None:
     try:
         archive.start("test", bare=True)
         before = archive.recorder.max_notification_id()
-        done = acled.import_acled(archive, (DATA / "bad_empty.csv").read_bytes().splitlines(),
-                                  "bad_empty.csv", "test", register_new=True)
+        done = acled.import_acled(
+            archive,
+            (DATA / "bad_empty.csv").read_bytes().splitlines(),
+            "bad_empty.csv",
+            "test",
+            register_new=True,
+        )
         assert done.summary().startswith("ACLED rows: 0 new, 0 revised, 0 unchanged")
         assert archive.recorder.max_notification_id() == before
     finally:
@@ -192,8 +227,13 @@ def test_the_shipped_syria_aliases_put_acleds_forces_on_the_starter_sides(tmp_pa
         archive.start("test")
         archive.import_file(aliases.read_bytes().splitlines(), aliases.name, "test")
         before = set(archive.actors().entries)
-        acled.import_acled(archive, (DATA / "syria_2025_current.csv").read_bytes().splitlines(),
-                           "syria_2025_current.csv", "test", register_new=True)
+        acled.import_acled(
+            archive,
+            (DATA / "syria_2025_current.csv").read_bytes().splitlines(),
+            "syria_2025_current.csv",
+            "test",
+            register_new=True,
+        )
         assert "Government of Syria (2000-)" not in archive.actors().entries
         assert not {a for a in set(archive.actors().entries) - before if "Forces of Syria" in a}
         baniyas = archive.state(at="2025-03-07", place="Baniyas").places[0]

@@ -18,14 +18,20 @@ def test_bench_small_runs_and_prints_the_table(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--small", "--backends", "sqlite", "--out", str(out)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
     lines = done.stdout.splitlines()
-    assert any(line.split() == ["metric", "backend", "value", "floor", "vs", "floor", "target", "ok"]
-               for line in lines), done.stdout
-    assert any(line.startswith("floor: raw sqlite3 executemany") and "claims/s" in line
-               for line in lines), done.stdout
+    assert any(
+        line.split() == ["metric", "backend", "value", "floor", "vs", "floor", "target", "ok"]
+        for line in lines
+    ), done.stdout
+    assert any(line.startswith("floor: raw sqlite3 executemany") and "claims/s" in line for line in lines), (
+        done.stdout
+    )
     assert any(line.startswith("import rate (reports)") and "sqlite" in line for line in lines)
     figures = json.loads(out.read_text())
     sqlite = figures["backends"]["sqlite"]

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from warlog.checkpoint import (
+from warlog.audit.checkpoint import (
     MAX_SIGNATURES,
     Checkpoint,
     CheckpointError,
@@ -142,9 +142,7 @@ def test_appended_or_removed_text_is_rejected(key: Ed25519PrivateKey) -> None:
 # --- other keys --------------------------------------------------------------------
 
 
-def test_signature_by_another_key_is_not_enough(
-    key: Ed25519PrivateKey, other_key: Ed25519PrivateKey
-) -> None:
+def test_signature_by_another_key_is_not_enough(key: Ed25519PrivateKey, other_key: Ed25519PrivateKey) -> None:
     cp = Checkpoint(ORIGIN, 7, ROOT)
     by_other_name = signed_note(cp, "witness.example/w1", other_key)
     by_same_name = signed_note(cp, ORIGIN, other_key)  # same name, other key ID
@@ -317,8 +315,7 @@ PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx0
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
 GO_TEXT = (
-    "If you think cryptography is the answer to your problem,\n"
-    "then you don't know what your problem is.\n"
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 )
 PETER_SIG = (
     "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FF"
@@ -384,9 +381,7 @@ def test_go_mangled_vkeys() -> None:
 
 
 def test_c2sp_spec_example() -> None:
-    name, public_key = parse_vkey(
-        "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-    )
+    name, public_key = parse_vkey("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")
     note = (
         "This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1Y"
         "Eq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"

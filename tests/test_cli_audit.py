@@ -11,8 +11,18 @@ from typing import Any
 from clirun import CLEAN_ENV, as_json, ok, runner
 from warlog.cli.app import app
 
-HISTORY_KEYS = {"position", "recorded_at", "archivist", "kind", "report", "claim", "place",
-                "reason", "before", "after"}
+HISTORY_KEYS = {
+    "position",
+    "recorded_at",
+    "archivist",
+    "kind",
+    "report",
+    "claim",
+    "place",
+    "reason",
+    "before",
+    "after",
+}
 LOG_KEYS = {"position", "recorded_at", "archivist", "event", "subject", "data"}
 
 HOMS, HAMA = "Homs, Homs Governorate, Syria", "Hama, Hama Governorate, Syria"
@@ -35,13 +45,38 @@ def moment(text: str) -> datetime:
 def file_the_story(db: str) -> None:
     """alice files r1 (Homs, Hama); bob corrects claim 1; carol retracts claim 2."""
     ok(db, "init", archivist="alice")
-    ok(db, "report", "add", "--id", "r1", "--source", "Wire", "--published", "2024-12-07",
-       "--claim", "Hims:regime:controlled:2024-12-01",
-       "--claim", "Hama:rebels:contested:2024-12-02:3", archivist="alice")
-    ok(db, "correct", "r1", "1", "--set", "status=besieged", "--set", "actor=rebels",
-       "--set", "credibility=2", "--reason", "the army had lost the city", archivist="bob")
-    ok(db, "retract", "r1", "2", "--reason", "Hama was another report's claim",
-       archivist="carol")
+    ok(
+        db,
+        "report",
+        "add",
+        "--id",
+        "r1",
+        "--source",
+        "Wire",
+        "--published",
+        "2024-12-07",
+        "--claim",
+        "Hims:regime:controlled:2024-12-01",
+        "--claim",
+        "Hama:rebels:contested:2024-12-02:3",
+        archivist="alice",
+    )
+    ok(
+        db,
+        "correct",
+        "r1",
+        "1",
+        "--set",
+        "status=besieged",
+        "--set",
+        "actor=rebels",
+        "--set",
+        "credibility=2",
+        "--reason",
+        "the army had lost the city",
+        archivist="bob",
+    )
+    ok(db, "retract", "r1", "2", "--reason", "Hama was another report's claim", archivist="carol")
 
 
 # --- history ------------------------------------------------------------------------------
@@ -66,8 +101,7 @@ def test_history_of_a_report(db: str) -> None:
     assert reported["after"]["status"] == "controlled"
     assert reported["reason"] is None
     assert corrected["reason"] == "the army had lost the city"
-    assert corrected["before"] == {"status": "controlled", "actor": "Syrian government",
-                                   "credibility": 6}
+    assert corrected["before"] == {"status": "controlled", "actor": "Syrian government", "credibility": 6}
     assert corrected["after"] == {"status": "besieged", "actor": "opposition", "credibility": 2}
     assert retracted["reason"] == "Hama was another report's claim"
     # record order: positions and record times never go back
@@ -94,27 +128,43 @@ def test_history_of_a_place_by_name_or_alias(db: str) -> None:
     assert events[2]["reason"] == "the army had lost the city"
     assert history(db, "hims")["events"] == events
     hama = [(e["kind"], e["claim"], e["reason"]) for e in history(db, "Hama")["events"]]
-    assert hama == [("registered", None, None), ("reported", 2, None),
-                    ("retracted", 2, "Hama was another report's claim")]
+    assert hama == [
+        ("registered", None, None),
+        ("reported", 2, None),
+        ("retracted", 2, "Hama was another report's claim"),
+    ]
 
 
 def test_history_shows_aliases_added_to_a_place(db: str, tmp_path: Path) -> None:
     ok(db, "init", archivist="alice")
     path = tmp_path / "alias.jsonl"
-    path.write_text(json.dumps({"type": "place", "name": "Homs", "aliases": ["Homs City"]})
-                    + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "place", "name": "Homs", "aliases": ["Homs City"]}) + "\n", encoding="utf-8"
+    )
     ok(db, "import", str(path), archivist="bob")
     events = history(db, "Homs")["events"]
     assert [(e["kind"], e["archivist"]) for e in events] == [
-        ("registered", "alice"), ("aliases added", "bob")]
+        ("registered", "alice"),
+        ("aliases added", "bob"),
+    ]
     assert "Homs City" in json.dumps(events[1])
 
 
 def move_a_claim(db: str) -> None:
-    ok(db, "report", "add", "--id", "mv", "--source", "Wire", "--published", "2024-12-07",
-       "--claim", "Homs:rebels:controlled:2024-12-06")
-    ok(db, "correct", "mv", "1", "--set", "place=Hama", "--set", "date=2024-12-02",
-       "--reason", "it was Hama")
+    ok(
+        db,
+        "report",
+        "add",
+        "--id",
+        "mv",
+        "--source",
+        "Wire",
+        "--published",
+        "2024-12-07",
+        "--claim",
+        "Homs:rebels:controlled:2024-12-06",
+    )
+    ok(db, "correct", "mv", "1", "--set", "place=Hama", "--set", "date=2024-12-02", "--reason", "it was Hama")
 
 
 def test_history_of_a_place_shows_a_claim_moved_in_or_out(db: str) -> None:
@@ -122,8 +172,7 @@ def test_history_of_a_place_shows_a_claim_moved_in_or_out(db: str) -> None:
     homs = [(e["kind"], e["report"]) for e in history(db, "Homs")["events"]]
     assert homs == [("registered", None), ("reported", "mv"), ("corrected", "mv")]
     hama = history(db, "Hama")["events"]
-    assert [(e["kind"], e["report"]) for e in hama] == [("registered", None),
-                                                        ("corrected", "mv")]
+    assert [(e["kind"], e["report"]) for e in hama] == [("registered", None), ("corrected", "mv")]
     assert hama[1]["before"] == {"place": HOMS, "date": "2024-12-06"}
     assert hama[1]["after"] == {"place": HAMA, "date": "2024-12-02"}
     assert hama[1]["reason"] == "it was Hama"
@@ -138,11 +187,27 @@ def test_history_of_a_report_lists_a_moving_correction_once(db: str) -> None:
 
 
 def test_history_of_a_retracted_report_lists_each_claim(db: str) -> None:
-    ok(db, "report", "add", "--id", "gone", "--source", "Wire", "--published", "2024-12-07",
-       "--claim", "Homs:rebels:contested", "--claim", "Hama:rebels:contested")
+    ok(
+        db,
+        "report",
+        "add",
+        "--id",
+        "gone",
+        "--source",
+        "Wire",
+        "--published",
+        "2024-12-07",
+        "--claim",
+        "Homs:rebels:contested",
+        "--claim",
+        "Hama:rebels:contested",
+    )
     ok(db, "retract", "gone", "--reason", "fabricated", archivist="dora")
-    retracted = [(e["claim"], e["reason"], e["archivist"]) for e in history(db, "gone")["events"]
-                 if e["kind"] == "retracted"]
+    retracted = [
+        (e["claim"], e["reason"], e["archivist"])
+        for e in history(db, "gone")["events"]
+        if e["kind"] == "retracted"
+    ]
     assert sorted(retracted) == [(1, "fabricated", "dora"), (2, "fabricated", "dora")]
 
 
@@ -216,8 +281,19 @@ def test_rebuild_leaves_every_answer_unchanged(db: str) -> None:
     def answers() -> list[str]:
         return [
             ok(db, "state", "--json", "--at", "2024-12-07", "--known-at", known_at).stdout,
-            ok(db, "state", "--json", "--at", "2024-12-05", "--known-at", known_at,
-               "--min-reliability", "D", "--min-credibility", "3").stdout,
+            ok(
+                db,
+                "state",
+                "--json",
+                "--at",
+                "2024-12-05",
+                "--known-at",
+                known_at,
+                "--min-reliability",
+                "D",
+                "--min-credibility",
+                "3",
+            ).stdout,
             ok(db, "timeline", "Hama", "--json", "--known-at", known_at).stdout,
             ok(db, "history", "Homs", "--json").stdout,
             ok(db, "history", "news-2024-12-07-background", "--json").stdout,
@@ -236,14 +312,17 @@ def test_rebuild_leaves_every_answer_unchanged(db: str) -> None:
 
 def test_demo_runs(tmp_path: Path) -> None:
     location = tmp_path / "demo.db"
-    result = runner.invoke(app, ["demo", "--db", str(location)], env=CLEAN_ENV,
-                           catch_exceptions=False)
+    result = runner.invoke(app, ["demo", "--db", str(location)], env=CLEAN_ENV, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     for word in ("Homs", "Hama", "opposition"):
         assert word in result.stdout
     assert location.is_file()
-    hama = json.loads(runner.invoke(app, ["state", "--db", str(location), "--json",
-                                          "--at", "2024-12-05", "--place", "Hama"],
-                                    env=CLEAN_ENV).stdout)
+    hama = json.loads(
+        runner.invoke(
+            app,
+            ["state", "--db", str(location), "--json", "--at", "2024-12-05", "--place", "Hama"],
+            env=CLEAN_ENV,
+        ).stdout
+    )
     assert hama["places"][0]["controller"] == "opposition"

@@ -29,14 +29,23 @@ from warlog.cli.app import app
 
 runner = CliRunner()
 # The ambient environment must not choose the archive; tables get room not to fold words.
-CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
-                                    "COLUMNS": "200"}
+CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None, "COLUMNS": "200"}
 
 GOV = "Syrian government"
 OPP = "opposition"
 SDF = "SDF"
-PLACE_KEYS = {"place", "within", "status", "controller", "contested_by", "candidates", "since",
-              "uncertain", "evidence_to", "claims"}
+PLACE_KEYS = {
+    "place",
+    "within",
+    "status",
+    "controller",
+    "contested_by",
+    "candidates",
+    "since",
+    "uncertain",
+    "evidence_to",
+    "claims",
+}
 INTERVAL_KEYS = {"from", "to", "status", "controller", "contested_by", "candidates"}
 
 
@@ -56,18 +65,21 @@ def as_json(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
-def claim(place: str, actor: str, status: str, date: str, credibility: int | None = None
-          ) -> dict[str, Any]:
+def claim(place: str, actor: str, status: str, date: str, credibility: int | None = None) -> dict[str, Any]:
     fields: dict[str, Any] = {"place": place, "actor": actor, "status": status, "date": date}
     if credibility is not None:
         fields["credibility"] = credibility
     return fields
 
 
-def report(report_id: str, *claims: dict[str, Any], reliability: str | None = "A"
-           ) -> dict[str, Any]:
-    fields: dict[str, Any] = {"type": "report", "id": report_id, "source": f"wire {report_id}",
-                              "published": "2024-12-10", "claims": list(claims)}
+def report(report_id: str, *claims: dict[str, Any], reliability: str | None = "A") -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "type": "report",
+        "id": report_id,
+        "source": f"wire {report_id}",
+        "published": "2024-12-10",
+        "claims": list(claims),
+    }
     if reliability is not None:
         fields["reliability"] = reliability
     return fields
@@ -90,8 +102,13 @@ def state(db: str, *options: str) -> dict[str, dict[str, Any]]:
 
 def visible(entry: dict[str, Any]) -> tuple[Any, ...]:
     """What a reader sees of one place: status, controller, pressure, candidates, since."""
-    return (entry["status"], entry["controller"], sorted(entry["contested_by"]),
-            sorted(entry["candidates"]), entry["since"])
+    return (
+        entry["status"],
+        entry["controller"],
+        sorted(entry["contested_by"]),
+        sorted(entry["candidates"]),
+        entry["since"],
+    )
 
 
 def timeline(db: str, place: str, *options: str) -> dict[str, Any]:
@@ -100,8 +117,10 @@ def timeline(db: str, place: str, *options: str) -> dict[str, Any]:
 
 
 def intervals(data: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return [(i["from"], i["to"], i["status"], i["controller"], sorted(i["contested_by"]),
-             sorted(i["candidates"])) for i in data["intervals"]]
+    return [
+        (i["from"], i["to"], i["status"], i["controller"], sorted(i["contested_by"]), sorted(i["candidates"]))
+        for i in data["intervals"]
+    ]
 
 
 def recorded_at(db: str, report_id: str, kind: str) -> str:
@@ -124,8 +143,9 @@ HOMS = [
     report("h2", claim("Homs", "SDF", "besieged", "2024-12-02")),
     report("h3", claim("Homs", "rebels", "controlled", "2024-12-03")),
     report("h4", claim("homs", "government", "controlled", "2024-12-03")),
-    report("h5", claim("Homs", "HTS", "contested", "2024-12-04"),
-           claim("Homs", "QSD", "contested", "2024-12-04")),
+    report(
+        "h5", claim("Homs", "HTS", "contested", "2024-12-04"), claim("Homs", "QSD", "contested", "2024-12-04")
+    ),
     report("h6", claim("Homs", "opposition", "controlled", "2024-12-05")),
 ]
 HOMS_AT = {
@@ -155,8 +175,11 @@ HAMA_AT = {
 # controller named that day.
 ALEPPO = [
     report("a1", claim("Aleppo", "government", "controlled", "2024-12-01")),
-    report("a2", claim("Halab", "government", "withdrawn", "2024-12-03"),
-           claim("Halab", "rebels", "controlled", "2024-12-03")),
+    report(
+        "a2",
+        claim("Halab", "government", "withdrawn", "2024-12-03"),
+        claim("Halab", "rebels", "controlled", "2024-12-03"),
+    ),
     report("a3", claim("Aleppo", "rebels", "withdrawn", "2024-12-05")),
     report("a4", claim("Aleppo", "HTS", "controlled", "2024-12-05")),
 ]
@@ -197,8 +220,11 @@ DARAA_AT = {
 # pressure on it.
 IDLIB = [
     report("i1", claim("Idlib", "HTS", "controlled", "2024-12-01")),
-    report("i2", claim("Idlib", "regime", "contested", "2024-12-02"),
-           claim("Idleb", "opposition", "contested", "2024-12-02")),
+    report(
+        "i2",
+        claim("Idlib", "regime", "contested", "2024-12-02"),
+        claim("Idleb", "opposition", "contested", "2024-12-02"),
+    ),
     report("i3", claim("Idlib", "government", "besieged", "2024-12-02")),
 ]
 IDLIB_AT = {
@@ -207,8 +233,14 @@ IDLIB_AT = {
 }
 
 SCENARIOS = [*HOMS, *HAMA, *ALEPPO, *DOUMA, *DARAA, *IDLIB]
-ALL_AT = {"Homs": HOMS_AT, "Hama": HAMA_AT, "Aleppo": ALEPPO_AT, "Douma": DOUMA_AT,
-          "Daraa": DARAA_AT, "Idlib": IDLIB_AT}
+ALL_AT = {
+    "Homs": HOMS_AT,
+    "Hama": HAMA_AT,
+    "Aleppo": ALEPPO_AT,
+    "Douma": DOUMA_AT,
+    "Daraa": DARAA_AT,
+    "Idlib": IDLIB_AT,
+}
 
 
 def test_state_follows_the_resolution_rule_on_every_scenario(db: str, tmp_path: Path) -> None:
@@ -244,21 +276,26 @@ def test_state_is_the_same_however_the_claims_arrived(db: str, tmp_path: Path) -
             plain = state(db, "--at", day, *option)
             graded = state(db, "--at", day, "--min-reliability", "A", *option)
             assert {p: visible(e) for p, e in plain.items()} == (
-                {p: visible(e) for p, e in graded.items()}), (day, option)
+                {p: visible(e) for p, e in graded.items()}
+            ), (day, option)
     # the amendments, worked out by hand: SDF's siege, moved to the 3rd, comes after that
     # day's disputed control (rule c after rule a), so it stands; without the rebels'
     # pressure Hama is simply left on the 4th, and the rebels' withdrawal changes nothing
     assert visible(state(db, "--at", "2024-12-03")["Homs"]) == (
-        "disputed", None, [SDF], sorted([GOV, OPP]), "2024-12-03")
-    assert visible(state(db, "--at", "2024-12-02")["Homs"]) == (
-        "controlled", GOV, [], [], "2024-12-01")
-    assert visible(state(db, "--at", "2024-12-06")["Hama"]) == (
-        "unknown", None, [], [], "2024-12-04")
+        "disputed",
+        None,
+        [SDF],
+        sorted([GOV, OPP]),
+        "2024-12-03",
+    )
+    assert visible(state(db, "--at", "2024-12-02")["Homs"]) == ("controlled", GOV, [], [], "2024-12-01")
+    assert visible(state(db, "--at", "2024-12-06")["Hama"]) == ("unknown", None, [], [], "2024-12-04")
 
 
 def test_state_json_shape_sorting_and_canonical_names(db: str, tmp_path: Path) -> None:
-    load(db, tmp_path, *SCENARIOS,
-         report("q1", claim("Al-Hamama", "regime forces", "withdrawn", "2024-12-03")))
+    load(
+        db, tmp_path, *SCENARIOS, report("q1", claim("Al-Hamama", "regime forces", "withdrawn", "2024-12-03"))
+    )
     data = state_json(db, "--at", "2024-12-06")
     assert set(data) == {"at", "known_at", "by", "dates", "pressure_days", "places"}
     assert (data["by"], data["dates"], data["pressure_days"]) == ("side", "latest", 14)
@@ -347,10 +384,8 @@ def test_grade_filters_change_the_answer(db: str, tmp_path: Path) -> None:
         ("--min-reliability", "C"): ("controlled", GOV, [], [], "2024-12-01"),
         ("--min-credibility", "5"): ("controlled", SDF, [], [], "2024-12-04"),
         ("--min-credibility", "4"): ("controlled", OPP, [], [], "2024-12-03"),
-        ("--min-reliability", "E", "--min-credibility", "4"):
-            ("controlled", OPP, [], [], "2024-12-03"),
-        ("--min-reliability", "D", "--min-credibility", "4"):
-            ("controlled", GOV, [], [], "2024-12-01"),
+        ("--min-reliability", "E", "--min-credibility", "4"): ("controlled", OPP, [], [], "2024-12-03"),
+        ("--min-reliability", "D", "--min-credibility", "4"): ("controlled", GOV, [], [], "2024-12-01"),
     }
     for options, seen in cases.items():
         got = state(db, "--at", "2024-12-06", *options)
@@ -358,17 +393,28 @@ def test_grade_filters_change_the_answer(db: str, tmp_path: Path) -> None:
     # the best-graded claim alone, and the boundary grades are inclusive
     t1_only = state(db, "--at", "2024-12-02", "--min-reliability", "A", "--min-credibility", "1")
     assert visible(t1_only["Tartus"]) == ("controlled", GOV, [], [], "2024-12-01")
-    assert state(db, "--at", "2024-12-02", "--min-reliability", "B",
-                 "--min-credibility", "1") == {"Tartus": t1_only["Tartus"]}
-    assert state(db, "--at", "2024-12-03", "--min-reliability", "E",
-                 "--min-credibility", "1")["Tartus"]["controller"] == OPP
+    assert state(db, "--at", "2024-12-02", "--min-reliability", "B", "--min-credibility", "1") == {
+        "Tartus": t1_only["Tartus"]
+    }
+    assert (
+        state(db, "--at", "2024-12-03", "--min-reliability", "E", "--min-credibility", "1")["Tartus"][
+            "controller"
+        ]
+        == OPP
+    )
 
 
 def test_known_at_before_and_after_a_correction(db: str, tmp_path: Path) -> None:
-    load(db, tmp_path,
-         report("hama-base", claim("Hama", "government", "controlled", "2024-11-26")),
-         report("hama-fall", claim("Hama", "government", "withdrawn", "2024-12-06"),
-                claim("Hama", "rebels", "controlled", "2024-12-06")))
+    load(
+        db,
+        tmp_path,
+        report("hama-base", claim("Hama", "government", "controlled", "2024-11-26")),
+        report(
+            "hama-fall",
+            claim("Hama", "government", "withdrawn", "2024-12-06"),
+            claim("Hama", "rebels", "controlled", "2024-12-06"),
+        ),
+    )
     filed = recorded_at(db, "hama-fall", "reported")
     ok(db, "correct", "hama-fall", "2", "--set", "date=2024-12-04", "--reason", "dated better")
     corrected = recorded_at(db, "hama-fall", "corrected")
@@ -385,7 +431,8 @@ def test_known_at_before_and_after_a_correction(db: str, tmp_path: Path) -> None
     # the same moment written with another offset means the same thing
     shifted = (moment(filed).astimezone(timezone(timedelta(hours=2)))).isoformat()
     assert visible(state(db, "--at", "2024-12-05", "--known-at", shifted)["Hama"]) == (
-        visible(then["places"][0]))
+        visible(then["places"][0])
+    )
     # a bare date is the start of that day, UTC: before anything was recorded
     early = state_json(db, "--at", "2024-12-05", "--known-at", "2024-12-08")
     assert early["places"] == []
@@ -397,19 +444,28 @@ def test_known_at_before_and_after_a_retraction(db: str, tmp_path: Path) -> None
     ok(db, "retract", "d3", "1", "--reason", "the rebels never left")
     retracted = recorded_at(db, "d3", "retracted")
     just_before = (moment(retracted) - timedelta(microseconds=1)).isoformat()
-    assert visible(state(db, "--at", "2024-12-06")["Douma"]) == (
-        "besieged", GOV, [OPP], [], "2024-12-02")
-    assert visible(state(db, "--at", "2024-12-06", "--known-at", just_before)["Douma"]) == (
-        DOUMA_AT["2024-12-06"])
+    assert visible(state(db, "--at", "2024-12-06")["Douma"]) == ("besieged", GOV, [OPP], [], "2024-12-02")
+    assert (
+        visible(state(db, "--at", "2024-12-06", "--known-at", just_before)["Douma"])
+        == (DOUMA_AT["2024-12-06"])
+    )
 
 
-def test_a_correction_moving_a_claim_to_another_place_and_date(
-    db: str, tmp_path: Path
-) -> None:
+def test_a_correction_moving_a_claim_to_another_place_and_date(db: str, tmp_path: Path) -> None:
     load(db, tmp_path, report("mv", claim("Homs", "rebels", "controlled", "2024-12-06")))
     filed = recorded_at(db, "mv", "reported")
-    ok(db, "correct", "mv", "1", "--set", "place=Hamah", "--set", "date=2024-12-02",
-       "--reason", "it was Hama, days earlier")
+    ok(
+        db,
+        "correct",
+        "mv",
+        "1",
+        "--set",
+        "place=Hamah",
+        "--set",
+        "date=2024-12-02",
+        "--reason",
+        "it was Hama, days earlier",
+    )
     now = state(db, "--at", "2024-12-07")
     assert list(now) == ["Hama"]
     assert visible(now["Hama"]) == ("controlled", OPP, [], [], "2024-12-02")
@@ -420,7 +476,8 @@ def test_a_correction_moving_a_claim_to_another_place_and_date(
     assert state(db, "--at", "2024-12-03", "--known-at", filed) == {}
     assert timeline(db, "Homs")["intervals"] == []
     assert intervals(timeline(db, "Homs", "--known-at", filed)) == [
-        ("2024-12-06", None, "controlled", OPP, [], [])]
+        ("2024-12-06", None, "controlled", OPP, [], [])
+    ]
     assert intervals(timeline(db, "Hama")) == [("2024-12-02", None, "controlled", OPP, [], [])]
 
 
@@ -430,8 +487,7 @@ def test_a_correction_moving_a_claim_to_another_place_and_date(
 def test_timeline_intervals_follow_the_rule(db: str, tmp_path: Path) -> None:
     load(db, tmp_path, *HOMS)
     data = timeline(db, "Emesa")
-    assert set(data) == {"place", "within", "known_at", "by", "dates", "pressure_days",
-                         "intervals"}
+    assert set(data) == {"place", "within", "known_at", "by", "dates", "pressure_days", "intervals"}
     assert (data["place"], data["within"]) == ("Homs", ["Homs Governorate", "Syria"])
     for interval in data["intervals"]:
         assert set(interval) == INTERVAL_KEYS
@@ -445,8 +501,7 @@ def test_timeline_intervals_follow_the_rule(db: str, tmp_path: Path) -> None:
 
 
 def test_timeline_merges_days_whose_state_is_unchanged(db: str, tmp_path: Path) -> None:
-    load(db, tmp_path, *DOUMA, *HAMA,
-         report("d5", claim("Douma", "regime", "controlled", "2024-12-07")))
+    load(db, tmp_path, *DOUMA, *HAMA, report("d5", claim("Douma", "regime", "controlled", "2024-12-07")))
     assert intervals(timeline(db, "Douma")) == [
         ("2024-12-01", "2024-12-02", "controlled", GOV, [], []),
         ("2024-12-02", "2024-12-03", "besieged", GOV, [OPP], []),
@@ -486,10 +541,20 @@ def test_timeline_of_a_place_without_claims_is_empty(db: str, tmp_path: Path) ->
 
 
 def test_places_and_actors_list_names_with_aliases(db: str, tmp_path: Path) -> None:
-    load(db, tmp_path,
-         {"type": "place", "name": "Zabadani", "aliases": ["Al-Zabadani"], "kind": "town",
-          "lat": 33.72, "lon": 36.1, "within": "Rif Dimashq"},
-         {"type": "actor", "name": "Local militia", "aliases": ["LM"], "part_of": "regime"})
+    load(
+        db,
+        tmp_path,
+        {
+            "type": "place",
+            "name": "Zabadani",
+            "aliases": ["Al-Zabadani"],
+            "kind": "town",
+            "lat": 33.72,
+            "lon": 36.1,
+            "within": "Rif Dimashq",
+        },
+        {"type": "actor", "name": "Local militia", "aliases": ["LM"], "part_of": "regime"},
+    )
     places = as_json(ok(db, "places", "--json"))
     assert all({"name", "aliases"} <= set(p) for p in places)
     by_name = {p["name"]: p for p in places}

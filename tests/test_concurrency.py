@@ -27,19 +27,37 @@ def write_reports(path: Path, prefix: str, count: int, seed: int) -> Path:
     with path.open("wb") as out:
         for n in range(count):
             day = f"2024-{rng.randint(11, 12)}-{rng.randint(1, 28):02d}"
-            claims = [{"place": rng.choice(PLACES), "actor": rng.choice(ACTORS),
-                       "status": rng.choice(STATUSES), "date": day,
-                       "credibility": rng.randint(1, 6)} for _ in range(rng.randint(1, 4))]
-            out.write(orjson.dumps({"type": "report", "id": f"{prefix}-{n}", "source": prefix,
-                                    "published": day, "reliability": rng.choice("ABCDEF"),
-                                    "claims": claims}) + b"\n")
+            claims = [
+                {
+                    "place": rng.choice(PLACES),
+                    "actor": rng.choice(ACTORS),
+                    "status": rng.choice(STATUSES),
+                    "date": day,
+                    "credibility": rng.randint(1, 6),
+                }
+                for _ in range(rng.randint(1, 4))
+            ]
+            out.write(
+                orjson.dumps(
+                    {
+                        "type": "report",
+                        "id": f"{prefix}-{n}",
+                        "source": prefix,
+                        "published": day,
+                        "reliability": rng.choice("ABCDEF"),
+                        "claims": claims,
+                    }
+                )
+                + b"\n"
+            )
     return path
 
 
 def warlog_process(db: str, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "WARLOG_DB": db, "WARLOG_ARCHIVIST": "worker"}
-    return subprocess.Popen([sys.executable, "-m", "warlog", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "warlog", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def run(db: str, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -64,16 +82,19 @@ def assert_read_model_equals_a_replay(db: str) -> None:
         now = clock.format_time(clock.now())
         for day in ("2024-11-15", "2024-12-07", "2024-12-31"):
             state = archive.state(at=day, known_at=now).to_dict()["places"]
-            got = {", ".join([p.pop("place"), *p.pop("within")]):
-                   {**p, "claims": sorted((c["report"], c["claim"]) for c in p["claims"])}
-                   for p in state}
+            got = {
+                ", ".join([p.pop("place"), *p.pop("within")]): {
+                    **p,
+                    "claims": sorted((c["report"], c["claim"]) for c in p["claims"]),
+                }
+                for p in state
+            }
             assert got == folded_state(archive, day, now)
     finally:
         archive.close()
 
 
-def test_four_processes_importing_at_once_lose_and_duplicate_nothing(
-        db: str, tmp_path: Path) -> None:
+def test_four_processes_importing_at_once_lose_and_duplicate_nothing(db: str, tmp_path: Path) -> None:
     assert run(db, "init").returncode == 0
     files = [write_reports(tmp_path / f"f{i}.jsonl", f"w{i}", 150, seed=i) for i in range(4)]
     processes = [warlog_process(db, "import", str(f)) for f in files]
@@ -91,8 +112,12 @@ def test_racing_corrections_land_once_or_say_conflict(db: str, tmp_path: Path) -
     assert run(db, "import", str(tmp_path / "r.jsonl")).returncode == 0
     landed = 0
     for attempt in range(6):
-        racers = [warlog_process(db, "correct", "r-0", "1", "--set", f"credibility={c}",
-                                 "--reason", f"round {attempt} by {c}") for c in (1, 5)]
+        racers = [
+            warlog_process(
+                db, "correct", "r-0", "1", "--set", f"credibility={c}", "--reason", f"round {attempt} by {c}"
+            )
+            for c in (1, 5)
+        ]
         for racer in racers:
             _, err = racer.communicate(timeout=120)
             if racer.returncode == 0:
@@ -114,8 +139,16 @@ def test_a_conflicting_correction_is_refused_whole_and_can_be_retried(db: str, t
     assert run(db, "import", str(tmp_path / "r.jsonl")).returncode == 0
     first, second = warlog.open(db), warlog.open(db)
     try:
-        records = [{"type": "correction", "report": "r-0", "claim": 1, "set": {"credibility": c},
-                    "reason": f"by {c}"} for c in (1, 5)]
+        records = [
+            {
+                "type": "correction",
+                "report": "r-0",
+                "claim": 1,
+                "set": {"credibility": c},
+                "reason": f"by {c}",
+            }
+            for c in (1, 5)
+        ]
         mine, theirs = (a._importer("ana", bare=False) for a in (first, second))
         mine.add_all(warlog.records.check(records[0], "-"))
         theirs.add_all(warlog.records.check(records[1], "-"))
@@ -124,8 +157,7 @@ def test_a_conflicting_correction_is_refused_whole_and_can_be_retried(db: str, t
             second._save(theirs.touched())
         second.correct("r-0", 1, {"credibility": 5}, "by 5", "ben")
         history = second.history("r-0")
-        assert [(c.kind, c.archivist) for c in history][-2:] == [("corrected", "ana"),
-                                                                  ("corrected", "ben")]
+        assert [(c.kind, c.archivist) for c in history][-2:] == [("corrected", "ana"), ("corrected", "ben")]
     finally:
         first.close()
         second.close()

@@ -74,9 +74,7 @@ def test_schema_is_a_valid_draft_2020_12_schema(path: Path) -> None:
 def test_schema_describes_every_property(path: Path) -> None:
     schema = json.loads(path.read_text(encoding="utf-8"))
     objects = [schema, *schema.get("$defs", {}).values()]
-    objects += [
-        prop for obj in objects for prop in obj["properties"].values() if "properties" in prop
-    ]
+    objects += [prop for obj in objects for prop in obj["properties"].values() if "properties" in prop]
     for obj in objects:
         for name, prop in obj["properties"].items():
             assert prop.get("description"), f"{path.name}: {name} has no description"
@@ -149,9 +147,7 @@ def test_names_and_aliases_are_unique_ignoring_case(filename: str) -> None:
     assert not clashes, "\n".join(clashes)
 
 
-@pytest.mark.parametrize(
-    ("filename", "parent"), [("places.jsonl", "within"), ("actors.jsonl", "part_of")]
-)
+@pytest.mark.parametrize(("filename", "parent"), [("places.jsonl", "within"), ("actors.jsonl", "part_of")])
 def test_every_parent_is_an_earlier_entry(filename: str, parent: str) -> None:
     earlier: set[str] = set()
     for number, record in read_records(filename):

@@ -77,8 +77,11 @@ def file_the_sample_late(db: str, tmp_path: Path) -> tuple[str, str]:
 def hama_reasons() -> dict[int, str]:
     _, corrections = sample_lines()
     records = [json.loads(line) for line in corrections]
-    return {r["claim"]: r["reason"] for r in records
-            if r["type"] == "correction" and r["report"] == "news-2024-12-07-background"}
+    return {
+        r["claim"]: r["reason"]
+        for r in records
+        if r["type"] == "correction" and r["report"] == "news-2024-12-07-background"
+    }
 
 
 def test_the_sample_splits_into_reports_and_late_corrections() -> None:
@@ -95,10 +98,20 @@ def test_a_late_correction_is_the_cause_of_hama_changing(db: str, tmp_path: Path
     assert [p["place"] for p in data["places"]] == ["Hama"]
     hama = data["places"][0]
     assert hama["changed"] == ["controller", "since"]
-    assert hama["before"] == {"status": "controlled", "controller": "Syrian government",
-                              "contested_by": [], "candidates": [], "since": "2024-11-26"}
-    assert hama["after"] == {"status": "controlled", "controller": "opposition",
-                             "contested_by": [], "candidates": [], "since": "2024-12-05"}
+    assert hama["before"] == {
+        "status": "controlled",
+        "controller": "Syrian government",
+        "contested_by": [],
+        "candidates": [],
+        "since": "2024-11-26",
+    }
+    assert hama["after"] == {
+        "status": "controlled",
+        "controller": "opposition",
+        "contested_by": [],
+        "candidates": [],
+        "since": "2024-12-05",
+    }
     causes = hama["causes"]
     assert [(c["kind"], c["report"], c["claim"], c["archivist"], c["place"]) for c in causes] == [
         ("corrected", "news-2024-12-07-background", 3, "bob", "Hama, Hama Governorate, Syria"),
@@ -106,16 +119,18 @@ def test_a_late_correction_is_the_cause_of_hama_changing(db: str, tmp_path: Path
     ]
     assert {c["claim"]: c["reason"] for c in causes} == hama_reasons()
     assert all(c["recorded_at"] == corrected_at for c in causes)
-    assert all(c["before"]["date"] == "2024-12-02/2024-12-06" and c["after"]["date"] == "2024-12-05"
-               for c in causes)
+    assert all(
+        c["before"]["date"] == "2024-12-02/2024-12-06" and c["after"]["date"] == "2024-12-05" for c in causes
+    )
 
 
 def test_a_diff_of_record_times_both_ways_and_of_one_time(db: str, tmp_path: Path) -> None:
     before, corrected_at = file_the_sample_late(db, tmp_path)
 
     def diff(known_at: str, vs: str) -> dict[str, Any]:
-        data: dict[str, Any] = as_json(ok(db, "diff", "--at", "2024-12-05", "--known-at",
-                                          known_at, "--vs", vs, "--json"))
+        data: dict[str, Any] = as_json(
+            ok(db, "diff", "--at", "2024-12-05", "--known-at", known_at, "--vs", vs, "--json")
+        )
         return data
 
     forward = diff(before, corrected_at)
@@ -191,21 +206,34 @@ def test_changes_group_what_was_recorded_by_archivist(db: str, tmp_path: Path) -
     assert as_json(ok(db, "changes", "--since", later(corrected_at), "--json"))["archivists"] == []
 
 
-def test_a_correction_that_moves_a_claim_is_one_change_and_a_cause_in_both_places(
-        db: str) -> None:
-    ok(db, "report", "add", "--id", "mv", "--source", "Wire", "--published", "2024-12-07",
-       "--claim", "Homs:rebels:controlled:2024-12-06", archivist="alice")
+def test_a_correction_that_moves_a_claim_is_one_change_and_a_cause_in_both_places(db: str) -> None:
+    ok(
+        db,
+        "report",
+        "add",
+        "--id",
+        "mv",
+        "--source",
+        "Wire",
+        "--published",
+        "2024-12-07",
+        "--claim",
+        "Homs:rebels:controlled:2024-12-06",
+        archivist="alice",
+    )
     filed = last_recorded(db)
-    ok(db, "correct", "mv", "1", "--set", "place=Hama", "--reason", "it was Hama",
-       archivist="bob")
+    ok(db, "correct", "mv", "1", "--set", "place=Hama", "--reason", "it was Hama", archivist="bob")
     moved = as_json(ok(db, "changes", "--since", later(filed), "--json"))
     assert moved["counts"]["corrected"] == 1
     diff = as_json(ok(db, "diff", "--at", "2024-12-07", "--known-at", filed, "--json"))
     assert [(p["place"], p["before"] is None, p["after"] is None) for p in diff["places"]] == [
-        ("Hama", True, False), ("Homs", False, True)]
+        ("Hama", True, False),
+        ("Homs", False, True),
+    ]
     for place in diff["places"]:
         assert [(c["kind"], c["report"], c["place"]) for c in place["causes"]] == [
-            ("corrected", "mv", ", ".join([place["place"], *place["within"]]))]
+            ("corrected", "mv", ", ".join([place["place"], *place["within"]]))
+        ]
 
 
 # --- the CLI prints what the library returns ----------------------------------------------
@@ -216,21 +244,51 @@ def test_the_cli_json_is_the_library_result(db: str, tmp_path: Path) -> None:
     archive = warlog.open(db)
     try:
         pairs: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-            (("diff", "--at", "2024-12-05", "--known-at", before, "--vs", corrected_at),
-             diff_known(archive, "2024-12-05", before, corrected_at).to_dict()),
-            (("diff", "--at", "2024-12-07", "--known-at", "2000-01-01", "--vs", corrected_at,
-              "--min-reliability", "D", "--min-credibility", "3"),
-             diff_known(archive, "2024-12-07", "2000-01-01", corrected_at,
-                        min_reliability="D", min_credibility=3).to_dict()),
-            (("diff", "--from", "2024-11-30", "--to", "2024-12-08", "--known-at", before),
-             diff_dates(archive, "2024-11-30", "2024-12-08", before).to_dict()),
-            (("diff", "--from", "2024-11-30", "--to", "2024-12-08", "--known-at", corrected_at,
-              "--place", "Hims"),
-             diff_dates(archive, "2024-11-30", "2024-12-08", corrected_at,
-                        place="Hims").to_dict()),
+            (
+                ("diff", "--at", "2024-12-05", "--known-at", before, "--vs", corrected_at),
+                diff_known(archive, "2024-12-05", before, corrected_at).to_dict(),
+            ),
+            (
+                (
+                    "diff",
+                    "--at",
+                    "2024-12-07",
+                    "--known-at",
+                    "2000-01-01",
+                    "--vs",
+                    corrected_at,
+                    "--min-reliability",
+                    "D",
+                    "--min-credibility",
+                    "3",
+                ),
+                diff_known(
+                    archive, "2024-12-07", "2000-01-01", corrected_at, min_reliability="D", min_credibility=3
+                ).to_dict(),
+            ),
+            (
+                ("diff", "--from", "2024-11-30", "--to", "2024-12-08", "--known-at", before),
+                diff_dates(archive, "2024-11-30", "2024-12-08", before).to_dict(),
+            ),
+            (
+                (
+                    "diff",
+                    "--from",
+                    "2024-11-30",
+                    "--to",
+                    "2024-12-08",
+                    "--known-at",
+                    corrected_at,
+                    "--place",
+                    "Hims",
+                ),
+                diff_dates(archive, "2024-11-30", "2024-12-08", corrected_at, place="Hims").to_dict(),
+            ),
             (("changes", "--since", "2000-01-01"), changes(archive, "2000-01-01").to_dict()),
-            (("changes", "--since", before, "--until", corrected_at),
-             changes(archive, before, corrected_at).to_dict()),
+            (
+                ("changes", "--since", before, "--until", corrected_at),
+                changes(archive, before, corrected_at).to_dict(),
+            ),
         ]
     finally:
         archive.close()
@@ -242,8 +300,14 @@ def test_the_cli_json_is_the_library_result(db: str, tmp_path: Path) -> None:
 def test_the_tables(db: str, tmp_path: Path) -> None:
     before, _ = file_the_sample_late(db, tmp_path)
     known = ok(db, "diff", "--at", "2024-12-05", "--known-at", before).stdout
-    for word in ("Hama", "Syrian government", "opposition", "bob", "corrected",
-                 "Better reporting dates the fall"):
+    for word in (
+        "Hama",
+        "Syrian government",
+        "opposition",
+        "bob",
+        "corrected",
+        "Better reporting dates the fall",
+    ):
         assert word in known
     dates = ok(db, "diff", "--from", "2024-12-04", "--to", "2024-12-05").stdout
     assert "Syrian government → opposition" in dates
@@ -255,30 +319,32 @@ def test_the_tables(db: str, tmp_path: Path) -> None:
     assert "nothing was recorded" in ok(db, "changes", "--since", "2999-01-01").stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("diff",), "nothing to compare"),
-    (("diff", "--at", "2024-12-05"), "--at needs --known-at"),
-    (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--from", "2024-12-01"),
-     "not both"),
-    (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--to", "2024-12-01"),
-     "not both"),
-    (("diff", "--to", "2024-12-05"), "--to needs --from"),
-    (("diff", "--from", "2024-12-05", "--vs", "2024-12-08"), "--vs"),
-    (("diff", "--at", "2024-02-30", "--known-at", "2024-12-08"), "--at:"),
-    (("diff", "--at", "yesterday", "--known-at", "2024-12-08"), "--at:"),
-    (("diff", "--at", "2024-12-05", "--known-at", "noon"), "--known-at:"),
-    (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--vs", "2024-12-08T25:00:00Z"),
-     "--vs:"),
-    (("diff", "--from", "2024-12-5"), "--from:"),
-    (("diff", "--from", "2024-12-05", "--to", "2024-13-01"), "--to:"),
-    (("diff", "--from", "2024-12-05", "--known-at", "then"), "--known-at:"),
-    (("diff", "--from", "2024-12-05", "--place", "Homz"), "did you mean 'Homs'"),
-    (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--place", "Homz"),
-     "unknown place 'Homz'"),
-    (("diff", "--from", "2024-12-05", "--min-reliability", "G"), "--min-reliability"),
-    (("changes", "--since", "last week"), "--since:"),
-    (("changes", "--since", "2024-12-01", "--until", "2024-12-32"), "--until:"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("diff",), "nothing to compare"),
+        (("diff", "--at", "2024-12-05"), "--at needs --known-at"),
+        (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--from", "2024-12-01"), "not both"),
+        (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--to", "2024-12-01"), "not both"),
+        (("diff", "--to", "2024-12-05"), "--to needs --from"),
+        (("diff", "--from", "2024-12-05", "--vs", "2024-12-08"), "--vs"),
+        (("diff", "--at", "2024-02-30", "--known-at", "2024-12-08"), "--at:"),
+        (("diff", "--at", "yesterday", "--known-at", "2024-12-08"), "--at:"),
+        (("diff", "--at", "2024-12-05", "--known-at", "noon"), "--known-at:"),
+        (("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--vs", "2024-12-08T25:00:00Z"), "--vs:"),
+        (("diff", "--from", "2024-12-5"), "--from:"),
+        (("diff", "--from", "2024-12-05", "--to", "2024-13-01"), "--to:"),
+        (("diff", "--from", "2024-12-05", "--known-at", "then"), "--known-at:"),
+        (("diff", "--from", "2024-12-05", "--place", "Homz"), "did you mean 'Homs'"),
+        (
+            ("diff", "--at", "2024-12-05", "--known-at", "2024-12-08", "--place", "Homz"),
+            "unknown place 'Homz'",
+        ),
+        (("diff", "--from", "2024-12-05", "--min-reliability", "G"), "--min-reliability"),
+        (("changes", "--since", "last week"), "--since:"),
+        (("changes", "--since", "2024-12-01", "--until", "2024-12-32"), "--until:"),
+    ],
+)
 def test_bad_input_exits_1_with_one_line(db: str, args: tuple[str, ...], message: str) -> None:
     ok(db, "init")
     result = cli(db, *args)
@@ -306,8 +372,10 @@ def test_the_library_checks_its_own_arguments(archive: Archive) -> None:
     with pytest.raises(WarlogError, match="since"):
         changes(archive, "later")
     # any RFC 3339 form is taken, and shown as the archive writes record times
-    assert diff_known(archive, "2024-12-05", "2024-12-08T14:00:00+02:00",
-                      "2024-12-09").known_at == "2024-12-08T12:00:00.000000Z"
+    assert (
+        diff_known(archive, "2024-12-05", "2024-12-08T14:00:00+02:00", "2024-12-09").known_at
+        == "2024-12-08T12:00:00.000000Z"
+    )
 
 
 # --- history's record-time window, end to end ---------------------------------------------
@@ -321,8 +389,14 @@ def test_history_since_and_until_window_the_record_time(db: str, tmp_path: Path)
         return [(e["kind"], e["claim"]) for e in data["events"]]
 
     everything = kinds()
-    assert everything == [("registered", None), ("reported", 2), ("reported", 3),
-                          ("reported", 4), ("corrected", 3), ("corrected", 4)]
+    assert everything == [
+        ("registered", None),
+        ("reported", 2),
+        ("reported", 3),
+        ("reported", 4),
+        ("corrected", 3),
+        ("corrected", 4),
+    ]
     assert kinds("--since", later(before)) == [("corrected", 3), ("corrected", 4)]
     assert kinds("--since", corrected_at) == [("corrected", 3), ("corrected", 4)]
     assert kinds("--until", corrected_at) == everything[:4]
@@ -339,23 +413,31 @@ def test_history_since_and_until_window_the_record_time(db: str, tmp_path: Path)
 # --- the pure comparisons -----------------------------------------------------------------
 
 
-def place_state(place: str, status: str, controller: str | None, since: str,
-                contested_by: tuple[str, ...] = ()) -> PlaceState:
-    return PlaceState(place, status, controller, contested_by, (), since,
-                      (ClaimRef("r", 1),))
+def place_state(
+    place: str, status: str, controller: str | None, since: str, contested_by: tuple[str, ...] = ()
+) -> PlaceState:
+    return PlaceState(place, status, controller, contested_by, (), since, (ClaimRef("r", 1),))
 
 
 def test_compare_names_the_fields_that_differ_and_one_sided_places() -> None:
-    before = State("2024-12-05", "t1", (
-        place_state("Hama", "controlled", "government", "2024-11-26"),
-        place_state("Homs", "controlled", "government", "2024-11-26"),
-        place_state("Douma", "contested", "government", "2024-12-01", ("rebels",)),
-    ))
-    after = State("2024-12-05", "t2", (
-        place_state("Hama", "controlled", "rebels", "2024-12-05"),
-        place_state("Douma", "contested", "government", "2024-12-01", ("SDF",)),
-        place_state("Aleppo", "controlled", "rebels", "2024-12-01"),
-    ))
+    before = State(
+        "2024-12-05",
+        "t1",
+        (
+            place_state("Hama", "controlled", "government", "2024-11-26"),
+            place_state("Homs", "controlled", "government", "2024-11-26"),
+            place_state("Douma", "contested", "government", "2024-12-01", ("rebels",)),
+        ),
+    )
+    after = State(
+        "2024-12-05",
+        "t2",
+        (
+            place_state("Hama", "controlled", "rebels", "2024-12-05"),
+            place_state("Douma", "contested", "government", "2024-12-01", ("SDF",)),
+            place_state("Aleppo", "controlled", "rebels", "2024-12-01"),
+        ),
+    )
     diffs = {d.place: d for d in compare(before, after)}
     assert sorted(diffs) == ["Aleppo", "Douma", "Hama", "Homs"]
     assert diffs["Hama"].changed == ("controller", "since")
@@ -368,16 +450,28 @@ def test_compare_names_the_fields_that_differ_and_one_sided_places() -> None:
 
 
 def test_counts_list_every_kind_and_any_other() -> None:
-    def row(position: int, kind: str, archivist: str, report: str | None = "r",
-            place: str = "Homs") -> Change:
-        return Change(position, "t", archivist, kind, report, 1 if report else None, place,
-                      None, None, None)
+    def row(
+        position: int, kind: str, archivist: str, report: str | None = "r", place: str = "Homs"
+    ) -> Change:
+        return Change(position, "t", archivist, kind, report, 1 if report else None, place, None, None, None)
 
-    rows = [row(1, "reported", "bo"), row(2, "corrected", "Al"), row(2, "corrected", "Al", place="Hama"),
-            row(3, "key registered", "Al", report=None), row(4, "registered", "al", report=None)]
-    assert count_kinds(rows) == {"reported": 1, "corrected": 2, "retracted": 0, "registered": 1,
-                                 "aliases added": 0, "part of changed": 0, "policy set": 0,
-                                 "key registered": 1}
+    rows = [
+        row(1, "reported", "bo"),
+        row(2, "corrected", "Al"),
+        row(2, "corrected", "Al", place="Hama"),
+        row(3, "key registered", "Al", report=None),
+        row(4, "registered", "al", report=None),
+    ]
+    assert count_kinds(rows) == {
+        "reported": 1,
+        "corrected": 2,
+        "retracted": 0,
+        "registered": 1,
+        "aliases added": 0,
+        "part of changed": 0,
+        "policy set": 0,
+        "key registered": 1,
+    }
     grouped = by_archivist(rows)
     assert [(a.archivist, len(a.events)) for a in grouped] == [("Al", 2), ("al", 1), ("bo", 1)]
     assert grouped[0].counts()["corrected"] == 1
@@ -393,8 +487,7 @@ def visible_of(answer: dict[str, Any], fields: tuple[str, ...]) -> dict[str, tup
 def draw_times(data: st.DataObject, story: Story, start: str) -> tuple[str, str]:
     """Two different record times, either way round: before the story, after each step, now."""
     times = [start, *story.known_at, clock.format_time(clock.now())]
-    first, second = data.draw(st.lists(st.sampled_from(times), min_size=2, max_size=2,
-                                       unique=True))
+    first, second = data.draw(st.lists(st.sampled_from(times), min_size=2, max_size=2, unique=True))
     return first, second
 
 
@@ -404,17 +497,19 @@ def draw_day(data: st.DataObject) -> str:
 
 def draw_filters(data: st.DataObject) -> dict[str, Any]:
     """Mostly none, so that stories often differ; sometimes any grades."""
-    return data.draw(st.one_of(
-        st.just({"min_reliability": "F", "min_credibility": 6}),
-        st.fixed_dictionaries({"min_reliability": st.sampled_from(GRADES),
-                               "min_credibility": st.integers(1, 6)}),
-    ))
+    return data.draw(
+        st.one_of(
+            st.just({"min_reliability": "F", "min_credibility": 6}),
+            st.fixed_dictionaries(
+                {"min_reliability": st.sampled_from(GRADES), "min_credibility": st.integers(1, 6)}
+            ),
+        )
+    )
 
 
 @SETTINGS
 @given(data=st.data())
-def test_a_diff_of_record_times_is_two_folds_of_the_log_compared(
-        db: str, data: st.DataObject) -> None:
+def test_a_diff_of_record_times_is_two_folds_of_the_log_compared(db: str, data: st.DataObject) -> None:
     with new_archive(db) as archive:
         start = clock.format_time(clock.now())
         story = Story()
@@ -425,15 +520,16 @@ def test_a_diff_of_record_times_is_two_folds_of_the_log_compared(
         filters = draw_filters(data)
         place = data.draw(st.one_of(st.none(), st.sampled_from(PLACES)))
         result = diff_known(archive, day, first, second, place=place, **filters)
-        old, new = (visible_of(folded_state(archive, day, t, **filters), VISIBLE)
-                    for t in (first, second))
+        old, new = (visible_of(folded_state(archive, day, t, **filters), VISIBLE) for t in (first, second))
         if place is not None:
             old, new = ({k: v for k, v in s.items() if k == place} for s in (old, new))
-        expected = {p: (old.get(p), new.get(p)) for p in old.keys() | new.keys()
-                    if old.get(p) != new.get(p)}
-        assert {c.diff.place: tuple(None if s is None else tuple(s.to_dict().values())
-                                    for s in (c.diff.before, c.diff.after))
-                for c in result.places} == expected
+        expected = {p: (old.get(p), new.get(p)) for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+        assert {
+            c.diff.place: tuple(
+                None if s is None else tuple(s.to_dict().values()) for s in (c.diff.before, c.diff.after)
+            )
+            for c in result.places
+        } == expected
         event(f"places that differ: {min(len(result.places), 2)}")
         low, high = sorted((first, second))
         for caused in result.places:
@@ -454,15 +550,21 @@ def test_a_diff_of_dates_is_two_folds_of_the_log_compared(db: str, data: st.Data
         first, second = data.draw(st.sampled_from(DATES)), draw_day(data)
         filters = draw_filters(data)
         result = diff_dates(archive, first, second, known_at, **filters)
-        old, new = (visible_of(folded_state(archive, d, known_at, **filters), CONTROL)
-                    for d in (first, second))
+        old, new = (
+            visible_of(folded_state(archive, d, known_at, **filters), CONTROL) for d in (first, second)
+        )
         expected = {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
         assert {d.place for d in result.places} == expected
         event(f"places that differ: {min(len(result.places), 2)}")
         for d in result.places:
-            assert d.changed == CONTROL if d.before is None or d.after is None else \
-                d.changed == tuple(f for f in CONTROL if old[d.place][CONTROL.index(f)]
-                                   != new[d.place][CONTROL.index(f)])
+            assert (
+                d.changed == CONTROL
+                if d.before is None or d.after is None
+                else d.changed
+                == tuple(
+                    f for f in CONTROL if old[d.place][CONTROL.index(f)] != new[d.place][CONTROL.index(f)]
+                )
+            )
 
 
 def counted_from_the_log(archive: Archive, since: str, until: str) -> dict[tuple[str, str], int]:
@@ -506,14 +608,17 @@ def test_changes_count_what_the_log_recorded_in_the_window(db: str, data: st.Dat
         since, until = sorted(draw_times(data, story, start))
         since = data.draw(st.sampled_from([since, "2000-01-01T00:00:00.000000Z"]))
         result = changes(archive, since, until)
-        counted = {(a.archivist, kind): n for a in result.archivists
-                   for kind, n in a.counts().items() if n}
+        counted = {(a.archivist, kind): n for a in result.archivists for kind, n in a.counts().items() if n}
         assert counted == counted_from_the_log(archive, since, until)
         claimed = sum(n for (_, kind), n in counted.items() if kind != "registered")
         event(f"claim changes counted: {min(claimed, 3)}")
         rows = archive.view.history(since=since, until=until)
-        assert sum(result.counts().values()) == len({(r.position, r.report, r.claim, r.place)
-                                                     if r.report is None else
-                                                     (r.position, r.report, r.claim, None)
-                                                     for r in rows})
+        assert sum(result.counts().values()) == len(
+            {
+                (r.position, r.report, r.claim, r.place)
+                if r.report is None
+                else (r.position, r.report, r.claim, None)
+                for r in rows
+            }
+        )
         assert all(since <= e.recorded_at < until for a in result.archivists for e in a.events)

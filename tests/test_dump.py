@@ -21,13 +21,13 @@ def cli(*args: str) -> str:
 
 
 def test_a_restored_archive_verifies_against_checkpoints_of_the_old_one(
-        db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = str(tmp_path / "old.db")
     monkeypatch.setenv("WARLOG_ARCHIVIST", "ana")
     cli("import", str(SAMPLE), "--db", old)
     cli("keygen", "--db", old)
-    cli("correct", "reuters-2024-12-07-homs", "1", "--set", "credibility=3", "--reason", "why",
-        "--db", old)
+    cli("correct", "reuters-2024-12-07-homs", "1", "--set", "credibility=3", "--reason", "why", "--db", old)
     cli("checkpoint", "--db", old, "-o", str(tmp_path / "cp.txt"))
     cli("dump", "--db", old, "-o", str(tmp_path / "dump.jsonl"))
 

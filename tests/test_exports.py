@@ -87,8 +87,7 @@ def test_claims_as_known_before_the_corrections(sample: tuple[Archive, str, str]
     archive, between, _ = sample
     claims = by_claim(claims_csv(archive, between))
     hama = claims[("news-2024-12-07-background", 3)]
-    assert (hama["date"], hama["corrected"], hama["corrected_at"]) == \
-        ("2024-12-02/2024-12-06", "False", "")
+    assert (hama["date"], hama["corrected"], hama["corrected_at"]) == ("2024-12-02/2024-12-06", "False", "")
     assert claims[("opposition-2024-12-07-southwest", 3)]["retracted"] == "False"
     assert {r["known_at"] for r in claims.values()} == {between}
     assert claims_csv(archive, "2000-01-01T00:00:00.000000Z") == []
@@ -125,10 +124,22 @@ class Spy:
 
 
 def test_claims_stream_in_batches(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
-    many = [{"place": "Homs", "actor": "opposition", "status": "contested",
-             "date": f"2024-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"} for n in range(2 * BATCH + 5)]
-    archive.import_records(check({"type": "report", "id": "many", "source": "Wire",
-                                  "published": "2024-12-31", "claims": many}, "test"), "test")
+    many = [
+        {
+            "place": "Homs",
+            "actor": "opposition",
+            "status": "contested",
+            "date": f"2024-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}",
+        }
+        for n in range(2 * BATCH + 5)
+    ]
+    archive.import_records(
+        check(
+            {"type": "report", "id": "many", "source": "Wire", "published": "2024-12-31", "claims": many},
+            "test",
+        ),
+        "test",
+    )
     view = export.queries(archive)
     spies: list[Spy] = []
     opened = view._streaming_cursor
@@ -156,10 +167,20 @@ def test_claims_stream_in_batches(archive: Archive, monkeypatch: pytest.MonkeyPa
 def test_state_geojson_has_a_point_per_place(sample: tuple[Archive, str, str]) -> None:
     archive, _, _ = sample
     archive.import_records(
-        [*check({"type": "place", "name": "Nowhere Hill"}, "t"),
-         *check({"type": "report", "source": "Wire", "published": "2024-12-07",
-                 "claims": [{"place": "Nowhere Hill", "actor": "SDF",
-                             "status": "controlled"}]}, "t")], "test")
+        [
+            *check({"type": "place", "name": "Nowhere Hill"}, "t"),
+            *check(
+                {
+                    "type": "report",
+                    "source": "Wire",
+                    "published": "2024-12-07",
+                    "claims": [{"place": "Nowhere Hill", "actor": "SDF", "status": "controlled"}],
+                },
+                "t",
+            ),
+        ],
+        "test",
+    )
     state = archive.state(at="2024-12-07")
     out = io.StringIO()
     assert export.export_state(out, "geojson", state, archive.places()) == len(state.places)
@@ -208,8 +229,12 @@ def test_timelines_agree_with_the_archive(sample: tuple[Archive, str, str]) -> N
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert len(rows) == count
     aleppo = [r for r in rows if r["place"] == "Aleppo"]
-    assert [(r["from"], r["to"], r["status"], r["controller"]) for r in aleppo][-1] == \
-        ("2024-12-01", "", "controlled", "opposition")
+    assert [(r["from"], r["to"], r["status"], r["controller"]) for r in aleppo][-1] == (
+        "2024-12-01",
+        "",
+        "controlled",
+        "opposition",
+    )
 
 
 # The command line ----------------------------------------------------------
@@ -250,13 +275,25 @@ def test_cli_export_claims_to_stdout_and_file(sample_db: str, tmp_path: Path) ->
 
 
 def test_cli_export_state_geojson(sample_db: str) -> None:
-    result = cli("export", "state", "--at", "2024-12-07", "--format", "geojson",
-                 "--min-reliability", "B", "--db", sample_db)
+    result = cli(
+        "export",
+        "state",
+        "--at",
+        "2024-12-07",
+        "--format",
+        "geojson",
+        "--min-reliability",
+        "B",
+        "--db",
+        sample_db,
+    )
     assert result.exit_code == 0
     features = json.loads(result.stdout)["features"]
     assert {f["properties"]["place"] for f in features} == {"Homs", "Damascus"}
-    assert {f["id"] for f in features} == {"Homs, Homs Governorate, Syria",
-                                           "Damascus, Damascus Governorate, Syria"}
+    assert {f["id"] for f in features} == {
+        "Homs, Homs Governorate, Syria",
+        "Damascus, Damascus Governorate, Syria",
+    }
 
 
 def test_cli_export_timelines(sample_db: str) -> None:
@@ -265,25 +302,34 @@ def test_cli_export_timelines(sample_db: str) -> None:
     assert result.stdout.splitlines()[0] == ",".join(export.TIMELINE_COLUMNS)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["export", "claims", "--format", "xml"],
-     "error: --format: 'xml' is not one of csv, jsonl, acled"),
-    (["export", "claims", "--format", "jsnl"],
-     "error: --format: 'jsnl' is not one of csv, jsonl, acled (did you mean 'jsonl'?)"),
-    (["export", "state", "--format", "kml"],
-     "error: --format: 'kml' is not one of csv, json, geojson"),
-    (["export", "timelines", "--format", "json"],
-     "error: --format: 'json' is not one of csv, jsonl (did you mean 'jsonl'?)"),
-    (["export", "state", "--at", "2024-12-32"],
-     "error: --at: '2024-12-32' is not a day of the calendar"),
-    (["export", "claims", "--known-at", "yesterday"],
-     "error: --known-at: 'yesterday' is not an RFC 3339 timestamp; write e.g. "
-     "2024-12-08T12:00:00Z"),
-    (["export", "claims", "-o", "/nonexistent/dir/claims.csv"],
-     "error: -o /nonexistent/dir/claims.csv: cannot write there: No such file or directory"),
-    (["export", "state", "--min-credibility", "9"],
-     "error: --min-credibility: 9 is not a grade; use 1 to 6"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "claims", "--format", "xml"], "error: --format: 'xml' is not one of csv, jsonl, acled"),
+        (
+            ["export", "claims", "--format", "jsnl"],
+            "error: --format: 'jsnl' is not one of csv, jsonl, acled (did you mean 'jsonl'?)",
+        ),
+        (["export", "state", "--format", "kml"], "error: --format: 'kml' is not one of csv, json, geojson"),
+        (
+            ["export", "timelines", "--format", "json"],
+            "error: --format: 'json' is not one of csv, jsonl (did you mean 'jsonl'?)",
+        ),
+        (["export", "state", "--at", "2024-12-32"], "error: --at: '2024-12-32' is not a day of the calendar"),
+        (
+            ["export", "claims", "--known-at", "yesterday"],
+            "error: --known-at: 'yesterday' is not an RFC 3339 timestamp; write e.g. 2024-12-08T12:00:00Z",
+        ),
+        (
+            ["export", "claims", "-o", "/nonexistent/dir/claims.csv"],
+            "error: -o /nonexistent/dir/claims.csv: cannot write there: No such file or directory",
+        ),
+        (
+            ["export", "state", "--min-credibility", "9"],
+            "error: --min-credibility: 9 is not a grade; use 1 to 6",
+        ),
+    ],
+)
 def test_cli_export_user_errors(sqlite_sample_db: str, args: list[str], message: str) -> None:
     result = cli(*args, "--db", sqlite_sample_db)
     assert result.exit_code == 1

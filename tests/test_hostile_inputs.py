@@ -33,12 +33,23 @@ from warlog.cli.app import app
 
 HOSTILE = Path(__file__).parent / "hostile"
 runner = CliRunner()
-CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None,
-                                    "WARLOG_KEYS": None, "COLUMNS": "200"}
+CLEAN_ENV: dict[str, str | None] = {
+    "WARLOG_DB": None,
+    "WARLOG_ARCHIVIST": None,
+    "WARLOG_KEYS": None,
+    "COLUMNS": "200",
+}
 BASE = [
-    {"type": "report", "id": "base", "source": "Base wire", "published": "2024-12-01",
-     "claims": [{"place": "Homs", "actor": "government", "status": "controlled"},
-                {"place": "Hama", "actor": "government", "status": "controlled"}]},
+    {
+        "type": "report",
+        "id": "base",
+        "source": "Base wire",
+        "published": "2024-12-01",
+        "claims": [
+            {"place": "Homs", "actor": "government", "status": "controlled"},
+            {"place": "Hama", "actor": "government", "status": "controlled"},
+        ],
+    },
 ]
 
 
@@ -77,8 +88,11 @@ class Store:
             # The -shm file is an index of the -wal, and an empty -wal holds nothing: what a
             # connection left open (until the test's process collects it) leaves behind.
             files = [Path(self.location), Path(self.location + "-wal")]
-            return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files
-                    if f.exists() and f.stat().st_size > 0}
+            return {
+                f.name: hashlib.sha256(f.read_bytes()).hexdigest()
+                for f in files
+                if f.exists() and f.stat().st_size > 0
+            }
         with psycopg.connect(POSTGRES) as conn:
             return conn.execute(
                 f'SELECT * FROM "{self.schema}".warlog_events ORDER BY notification_id'
@@ -189,6 +203,9 @@ def test_input_over_the_size_limit_stops_with_one_line(
         assert result.exit_code == 1
         source = "-" if stdin else str(path)
         (line,) = result.stderr.splitlines()
-        assert re.fullmatch(rf"{re.escape(source)}:\d+: more than 3 MiB of input; split it into "
-                            "several files and import them one by one", line), line
+        assert re.fullmatch(
+            rf"{re.escape(source)}:\d+: more than 3 MiB of input; split it into "
+            "several files and import them one by one",
+            line,
+        ), line
     assert store.state() == before

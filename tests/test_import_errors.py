@@ -24,8 +24,7 @@ CLEAN_ENV: dict[str, str | None] = {"WARLOG_DB": None, "WARLOG_ARCHIVIST": None}
 
 
 def cli(db: str, *args: str, input: str | None = None) -> Result:
-    result = runner.invoke(app, [*args, "--db", db], input=input, env=CLEAN_ENV,
-                           catch_exceptions=False)
+    result = runner.invoke(app, [*args, "--db", db], input=input, env=CLEAN_ENV, catch_exceptions=False)
     assert "Traceback" not in result.output
     return result
 
@@ -43,14 +42,20 @@ def problems(result: Result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.strip()]
 
 
-def claim(place: str = "Homs", actor: str = "rebels", status: str = "contested",
-          **extra: Any) -> dict[str, Any]:
+def claim(
+    place: str = "Homs", actor: str = "rebels", status: str = "contested", **extra: Any
+) -> dict[str, Any]:
     return {"place": place, "actor": actor, "status": status, **extra}
 
 
 def report(*claims: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return {"type": "report", "source": "Test wire", "published": "2024-12-07", **fields,
-            "claims": list(claims or [claim()])}
+    return {
+        "type": "report",
+        "source": "Test wire",
+        "published": "2024-12-07",
+        **fields,
+        "claims": list(claims or [claim()]),
+    }
 
 
 def line(record: Any) -> str:
@@ -71,13 +76,21 @@ def files(directory: Path) -> set[str]:
 
 
 def correction(report_id: str, number: int, **changes: Any) -> dict[str, Any]:
-    return {"type": "correction", "report": report_id, "claim": number, "set": changes,
-            "reason": "checked again"}
+    return {
+        "type": "correction",
+        "report": report_id,
+        "claim": number,
+        "set": changes,
+        "reason": "checked again",
+    }
 
 
 BASE = [
-    report(claim("Homs", "government", "controlled", date="2024-12-01"),
-           claim("Hama", "government", "controlled", date="2024-12-01"), id="base"),
+    report(
+        claim("Homs", "government", "controlled", date="2024-12-01"),
+        claim("Hama", "government", "controlled", date="2024-12-01"),
+        id="base",
+    ),
     report(claim("Aleppo", "government", "controlled", date="2024-12-01"), id="gone"),
     {"type": "retraction", "report": "base", "claim": 2, "reason": "not in the report"},
     {"type": "retraction", "report": "gone", "reason": "fabricated"},
@@ -104,64 +117,61 @@ class Bad:
 
 BAD = {
     "unknown place": Bad(report(claim(place="Homz")), "place", ("Homz", "did you mean", "Homs")),
-    "unknown actor": Bad(report(claim(actor="rebls")), "actor", ("rebls", "did you mean",
-                                                                 "rebels")),
-    "unknown place within": Bad({"type": "place", "name": "Newtown", "within": "Syra"},
-                                "within", ("Syra", "Syria")),
-    "unknown actor part_of": Bad({"type": "actor", "name": "New band", "part_of": "oposition"},
-                                 "part_of", ("oposition", "opposition")),
+    "unknown actor": Bad(report(claim(actor="rebls")), "actor", ("rebls", "did you mean", "rebels")),
+    "unknown place within": Bad(
+        {"type": "place", "name": "Newtown", "within": "Syra"}, "within", ("Syra", "Syria")
+    ),
+    "unknown actor part_of": Bad(
+        {"type": "actor", "name": "New band", "part_of": "oposition"}, "part_of", ("oposition", "opposition")
+    ),
     "unknown status": Bad(report(claim(status="taken")), "status", ("taken",)),
     "impossible claim date": Bad(report(claim(date="2024-02-30")), "date", ("2024-02-30",)),
-    "impossible published date": Bad(report(published="2024-02-30"), "published",
-                                     ("2024-02-30",)),
+    "impossible published date": Bad(report(published="2024-02-30"), "published", ("2024-02-30",)),
     "claim date not a date": Bad(report(claim(date="07/12/2024")), "date", ("07/12/2024",)),
     "reliability G": Bad(report(reliability="G"), "reliability", ("G",)),
     "credibility 0": Bad(report(claim(credibility=0)), "credibility", ("0",)),
     "credibility 7": Bad(report(claim(credibility=7)), "credibility", ("7",)),
     "correction changes nothing": Bad(correction("base", 1, status="controlled"), "set"),
-    "correction of a missing report": Bad(correction("nope", 1, status="besieged"), "report",
-                                          ("nope",)),
-    "correction of a missing claim": Bad(correction("base", 9, status="besieged"), "claim",
-                                         ("9",)),
-    "correction of a retracted claim": Bad(correction("base", 2, status="besieged"), "claim",
-                                           ("retracted",)),
-    "correction of a retracted report": Bad(correction("gone", 1, status="besieged"),
-                                            "report", ("retracted",)),
-    "correction to an unknown place": Bad(correction("base", 1, place="Homz"), "place",
-                                          ("Homz", "Homs")),
-    "correction to an unknown status": Bad(correction("base", 1, status="taken"), "status",
-                                           ("taken",)),
-    "retraction of a missing report": Bad({"type": "retraction", "report": "nope",
-                                           "reason": "x"}, "report", ("nope",)),
-    "retraction of a retracted claim": Bad({"type": "retraction", "report": "base", "claim": 2,
-                                            "reason": "again, differently"}, "claim",
-                                           ("retracted",)),
-    "correction without reason": Bad({"type": "correction", "report": "base", "claim": 1,
-                                      "set": {"status": "besieged"}}, None, ("reason",)),
-    "retraction without reason": Bad({"type": "retraction", "report": "base", "claim": 1},
-                                     None, ("reason",)),
+    "correction of a missing report": Bad(correction("nope", 1, status="besieged"), "report", ("nope",)),
+    "correction of a missing claim": Bad(correction("base", 9, status="besieged"), "claim", ("9",)),
+    "correction of a retracted claim": Bad(correction("base", 2, status="besieged"), "claim", ("retracted",)),
+    "correction of a retracted report": Bad(
+        correction("gone", 1, status="besieged"), "report", ("retracted",)
+    ),
+    "correction to an unknown place": Bad(correction("base", 1, place="Homz"), "place", ("Homz", "Homs")),
+    "correction to an unknown status": Bad(correction("base", 1, status="taken"), "status", ("taken",)),
+    "retraction of a missing report": Bad(
+        {"type": "retraction", "report": "nope", "reason": "x"}, "report", ("nope",)
+    ),
+    "retraction of a retracted claim": Bad(
+        {"type": "retraction", "report": "base", "claim": 2, "reason": "again, differently"},
+        "claim",
+        ("retracted",),
+    ),
+    "correction without reason": Bad(
+        {"type": "correction", "report": "base", "claim": 1, "set": {"status": "besieged"}}, None, ("reason",)
+    ),
+    "retraction without reason": Bad({"type": "retraction", "report": "base", "claim": 1}, None, ("reason",)),
     "bad JSON": Bad('{"type": "report", "source": ', None, ("JSON",)),
     "not an object": Bad('["report", "Homs"]', None, ("object",)),
-    "unknown record type": Bad({"type": "repport", "source": "S"}, "type",
-                               ("repport", "report")),
+    "unknown record type": Bad({"type": "repport", "source": "S"}, "type", ("repport", "report")),
     "missing record type": Bad({"source": "S"}, "type"),
     "unknown field": Bad(report(colour="red"), None, ("colour",)),
     "unknown claim field": Bad(report(claim(colour="red")), None, ("colour",)),
-    "same id, other content": Bad(report(claim(), id="base"), "id",
-                                  ("base", "correction")),
-    "alias naming two places": Bad({"type": "place", "name": "Homs", "aliases": ["Hamah"]},
-                                   "aliases", ("Homs", "Hama")),
-    "alias naming two actors": Bad({"type": "actor", "name": "HTS", "aliases": ["regime"]},
-                                   "aliases", ("HTS", "regime")),
+    "same id, other content": Bad(report(claim(), id="base"), "id", ("base", "correction")),
+    "alias naming two places": Bad(
+        {"type": "place", "name": "Homs", "aliases": ["Hamah"]}, "aliases", ("Homs", "Hama")
+    ),
+    "alias naming two actors": Bad(
+        {"type": "actor", "name": "HTS", "aliases": ["regime"]}, "aliases", ("HTS", "regime")
+    ),
 }
 
 GOOD_FIRST_LINE = report(claim("Daraa", "rebels", "controlled"), id="fresh")
 
 
 @pytest.mark.parametrize("case", BAD.values(), ids=BAD.keys())
-def test_bad_record_is_reported_and_nothing_is_written(
-    case: Bad, store: str, tmp_path: Path
-) -> None:
+def test_bad_record_is_reported_and_nothing_is_written(case: Bad, store: str, tmp_path: Path) -> None:
     path = write(tmp_path / "bad.jsonl", GOOD_FIRST_LINE, case.record)
     before, listing = digest(store), files(tmp_path)
     lines = problems(cli(store, "import", path))
@@ -170,7 +180,7 @@ def test_bad_record_is_reported_and_nothing_is_written(
     prefix = f"{path}:2: "
     assert problem.startswith(prefix), problem
     if case.field is not None:
-        where = problem[len(prefix):].split(": ", 1)[0]
+        where = problem[len(prefix) :].split(": ", 1)[0]
         assert case.field in where, problem
     for word in case.words:
         assert word in problem, (word, problem)
@@ -205,8 +215,7 @@ def test_every_bad_line_is_reported_once_in_file_order(store: str, tmp_path: Pat
     )
     before = digest(store)
     lines = problems(cli(store, "import", path))
-    assert [problem.split(": ", 1)[0] for problem in lines] == [
-        f"{path}:2", f"{path}:5", f"{path}:6"]
+    assert [problem.split(": ", 1)[0] for problem in lines] == [f"{path}:2", f"{path}:5", f"{path}:6"]
     assert digest(store) == before
 
 
@@ -221,12 +230,12 @@ def test_two_problems_in_one_record_are_two_lines(store: str, tmp_path: Path) ->
     assert digest(store) == before
 
 
-def test_a_correction_naming_a_report_that_failed_in_the_same_file(
-    store: str, tmp_path: Path
-) -> None:
-    path = write(tmp_path / "chain.jsonl",
-                 report(claim(place="Homz"), id="new-1"),
-                 correction("new-1", 1, status="besieged"))
+def test_a_correction_naming_a_report_that_failed_in_the_same_file(store: str, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "chain.jsonl",
+        report(claim(place="Homz"), id="new-1"),
+        correction("new-1", 1, status="besieged"),
+    )
     lines = problems(cli(store, "import", path))
     assert lines[0].startswith(f"{path}:1: ")
     assert all(problem.startswith((f"{path}:1: ", f"{path}:2: ")) for problem in lines)
@@ -260,36 +269,57 @@ OPTIONS = {
     "unknown timeline place": (["timeline", "Homz"], ("Homz", "Homs")),
     "unknown history subject": (["history", "Homz"], ("Homz", "Homs")),
     "log --since yesterday": (["log", "--since", "yesterday"], ("--since",)),
-    "correct unknown report": (["correct", "nope", "1", "--set", "status=besieged",
-                                "--reason", "x"], ("nope",)),
-    "correct a similar report id": (["correct", "bsae", "1", "--set", "status=besieged",
-                                     "--reason", "x"], ("bsae", "base")),
+    "correct unknown report": (
+        ["correct", "nope", "1", "--set", "status=besieged", "--reason", "x"],
+        ("nope",),
+    ),
+    "correct a similar report id": (
+        ["correct", "bsae", "1", "--set", "status=besieged", "--reason", "x"],
+        ("bsae", "base"),
+    ),
     "retract unknown report": (["retract", "nope", "--reason", "x"], ("nope",)),
     "retract unknown report's claim": (["retract", "nope", "1", "--reason", "x"], ("nope",)),
-    "correct a missing claim": (["correct", "base", "9", "--set", "status=besieged",
-                                 "--reason", "x"], ("9",)),
-    "--set without =": (["correct", "base", "1", "--set", "status", "--reason", "x"],
-                        ("--set", "status")),
-    "--set unknown field": (["correct", "base", "1", "--set", "colour=red", "--reason", "x"],
-                            ("colour",)),
-    "--set unknown place": (["correct", "base", "1", "--set", "place=Homz", "--reason", "x"],
-                            ("Homz", "Homs")),
-    "correct without --reason": (["correct", "base", "1", "--set", "status=besieged"],
-                                 ("reason",)),
+    "correct a missing claim": (
+        ["correct", "base", "9", "--set", "status=besieged", "--reason", "x"],
+        ("9",),
+    ),
+    "--set without =": (["correct", "base", "1", "--set", "status", "--reason", "x"], ("--set", "status")),
+    "--set unknown field": (["correct", "base", "1", "--set", "colour=red", "--reason", "x"], ("colour",)),
+    "--set unknown place": (
+        ["correct", "base", "1", "--set", "place=Homz", "--reason", "x"],
+        ("Homz", "Homs"),
+    ),
+    "correct without --reason": (["correct", "base", "1", "--set", "status=besieged"], ("reason",)),
     "retract without --reason": (["retract", "base", "1"], ("reason",)),
-    "report add unknown place": (["report", "add", "--source", "S", "--published",
-                                  "2024-12-07", "--claim", "Homz:rebels:contested"],
-                                 ("Homz", "Homs")),
-    "report add short claim": (["report", "add", "--source", "S", "--published",
-                                "2024-12-07", "--claim", "Homs:rebels"], ("Homs:rebels",)),
-    "report add bad status": (["report", "add", "--source", "S", "--published",
-                               "2024-12-07", "--claim", "Homs:rebels:won"], ("won",)),
-    "report add impossible published": (["report", "add", "--source", "S", "--published",
-                                         "2024-02-30", "--claim", "Homs:rebels:contested"],
-                                        ("published",)),
-    "report add credibility 9": (["report", "add", "--source", "S", "--published",
-                                  "2024-12-07", "--claim", "Homs:rebels:contested:2024-12-07:9"],
-                                 ("credibility",)),
+    "report add unknown place": (
+        ["report", "add", "--source", "S", "--published", "2024-12-07", "--claim", "Homz:rebels:contested"],
+        ("Homz", "Homs"),
+    ),
+    "report add short claim": (
+        ["report", "add", "--source", "S", "--published", "2024-12-07", "--claim", "Homs:rebels"],
+        ("Homs:rebels",),
+    ),
+    "report add bad status": (
+        ["report", "add", "--source", "S", "--published", "2024-12-07", "--claim", "Homs:rebels:won"],
+        ("won",),
+    ),
+    "report add impossible published": (
+        ["report", "add", "--source", "S", "--published", "2024-02-30", "--claim", "Homs:rebels:contested"],
+        ("published",),
+    ),
+    "report add credibility 9": (
+        [
+            "report",
+            "add",
+            "--source",
+            "S",
+            "--published",
+            "2024-12-07",
+            "--claim",
+            "Homs:rebels:contested:2024-12-07:9",
+        ],
+        ("credibility",),
+    ),
 }
 
 
@@ -305,14 +335,20 @@ def test_bad_command_line_value_is_one_line_and_changes_nothing(
     assert digest(store) == before
 
 
-READERS = [["state"], ["state", "--json"], ["timeline", "Homs"], ["history", "Homs"],
-           ["log"], ["places", "--json"], ["actors"], ["rebuild"]]
+READERS = [
+    ["state"],
+    ["state", "--json"],
+    ["timeline", "Homs"],
+    ["history", "Homs"],
+    ["log"],
+    ["places", "--json"],
+    ["actors"],
+    ["rebuild"],
+]
 
 
 @pytest.mark.parametrize("args", READERS, ids=[" ".join(a) for a in READERS])
-def test_reading_a_missing_store_is_an_error_and_creates_nothing(
-    args: list[str], sqlite_db: str
-) -> None:
+def test_reading_a_missing_store_is_an_error_and_creates_nothing(args: list[str], sqlite_db: str) -> None:
     lines = problems(cli(sqlite_db, *args))
     assert len(lines) == 1
     assert sqlite_db in lines[0]
@@ -336,8 +372,14 @@ def test_refused_write_to_a_missing_store_creates_nothing(
     assert files(tmp_path) == set()
 
 
-USAGE = [["state", "--no-such-option"], ["correct", "base"], ["report", "add", "--source", "S"],
-         ["no-such-command"], ["log", "--limit", "0"], ["state", "--min-credibility", "high"]]
+USAGE = [
+    ["state", "--no-such-option"],
+    ["correct", "base"],
+    ["report", "add", "--source", "S"],
+    ["no-such-command"],
+    ["log", "--limit", "0"],
+    ["state", "--min-credibility", "high"],
+]
 
 
 @pytest.mark.parametrize("args", USAGE, ids=[" ".join(a) for a in USAGE])

@@ -7,8 +7,7 @@ from pathlib import Path
 import warlog
 
 
-def test_a_byte_order_mark_and_windows_line_ends_are_not_part_of_records(
-        db: str, tmp_path: Path) -> None:
+def test_a_byte_order_mark_and_windows_line_ends_are_not_part_of_records(db: str, tmp_path: Path) -> None:
     file = tmp_path / "bom.jsonl"
     file.write_bytes(
         b'\xef\xbb\xbf{"type": "report", "id": "r", "source": "x", "published": "2024-12-07", '
@@ -24,12 +23,16 @@ def test_a_byte_order_mark_and_windows_line_ends_are_not_part_of_records(
 def test_whole_numbers_written_as_decimals_are_stored_as_integers(db: str) -> None:
     archive = warlog.open(db)
     try:
-        archive.import_file([
-            b'{"type": "report", "id": "r", "source": "x", "published": "2024-12-07", "claims": '
-            b'[{"place": "Homs", "actor": "rebels", "status": "controlled", "credibility": 2.0}]}',
-            b'{"type": "correction", "report": "r", "claim": 1.0, "set": {"credibility": 3.0}, '
-            b'"reason": "re-graded"}',
-        ], "file.jsonl", "ana")
+        archive.import_file(
+            [
+                b'{"type": "report", "id": "r", "source": "x", "published": "2024-12-07", "claims": '
+                b'[{"place": "Homs", "actor": "rebels", "status": "controlled", "credibility": 2.0}]}',
+                b'{"type": "correction", "report": "r", "claim": 1.0, "set": {"credibility": 3.0}, '
+                b'"reason": "re-graded"}',
+            ],
+            "file.jsonl",
+            "ana",
+        )
         filed, corrected = [e.data for e in archive.log() if e.event.startswith("Report.")]
         assert type(filed["claims"][0]["credibility"]) is int
         assert type(corrected["claim"]) is int and type(corrected["changes"]["credibility"]) is int

@@ -26,7 +26,7 @@ def test_the_rule_is_python_s_own_for_bytes() -> None:
 
 
 def test_a_line_over_the_limit_stops_the_reading_with_its_line_number(
-    monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(progress, "CHUNK_BYTES", 4)
     endless = io.BytesIO(b"ok\n" + b"x" * 100)

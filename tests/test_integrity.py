@@ -73,9 +73,11 @@ def last_position(db: str) -> int:
 
 def tables_in(db: str) -> set[str]:
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        rows = conn.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON "
-                            "n.oid = c.relnamespace WHERE n.nspname = %s",
-                            (schema_of(db),)).fetchall()
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON "
+            "n.oid = c.relnamespace WHERE n.nspname = %s",
+            (schema_of(db),),
+        ).fetchall()
     return {r[0] for r in rows}
 
 
@@ -123,12 +125,16 @@ def test_a_gap_in_the_positions_is_named_even_after_a_forced_rebuild(sqlite_db: 
 
 def test_rebuild_refuses_a_tampered_log_and_a_forced_one_stays_flagged(sample: str) -> None:
     # One event now names another archivist than the one who appended it.
-    tampered = ("UPDATE {t} SET state = CAST(REPLACE(CAST(state AS TEXT), "
-                "'\"archivist\":\"ana\"', '\"archivist\":\"bob\"') AS {b}) WHERE {p} = 70")
+    tampered = (
+        "UPDATE {t} SET state = CAST(REPLACE(CAST(state AS TEXT), "
+        '\'"archivist":"ana"\', \'"archivist":"bob"\') AS {b}) WHERE {p} = 70'
+    )
     binary = "BYTEA" if is_postgres(sample) else "BLOB"
     if is_postgres(sample):
-        tampered = ("UPDATE {t} SET state = convert_to(replace(convert_from(state, 'UTF8'), "
-                    "'\"archivist\":\"ana\"', '\"archivist\":\"bob\"'), 'UTF8') WHERE {p} = 70")
+        tampered = (
+            "UPDATE {t} SET state = convert_to(replace(convert_from(state, 'UTF8'), "
+            '\'"archivist":"ana"\', \'"archivist":"bob"\'), \'UTF8\') WHERE {p} = 70'
+        )
     sql(sample, tampered.format(t=events_table(sample), b=binary, p=position_column(sample)))
     assert "stored event differs" in cli(sample, "verify").output
 
@@ -149,8 +155,7 @@ def test_rebuild_refuses_a_tampered_log_and_a_forced_one_stays_flagged(sample: s
 
 
 @pytest.mark.parametrize("damage", ["delete", "behind", "ahead", "drop"])
-def test_a_damaged_tracking_table_is_reported_and_rebuild_repairs_it(
-        sample: str, damage: str) -> None:
+def test_a_damaged_tracking_table_is_reported_and_rebuild_repairs_it(sample: str, damage: str) -> None:
     table = tracking_table(sample)
     statement = {
         "delete": f"DELETE FROM {table} WHERE application_name = 'warlog'",
@@ -166,24 +171,39 @@ def test_a_damaged_tracking_table_is_reported_and_rebuild_repairs_it(
         assert "run 'warlog rebuild'" in result.output
     ok(sample, "rebuild")
     ok(sample, "state", "--place", "Homs")
-    ok(sample, "report", "add", "--source", "Wire", "--published", "2024-12-09",
-       "--claim", "Homs:opposition:controlled", archivist="ana")
+    ok(
+        sample,
+        "report",
+        "add",
+        "--source",
+        "Wire",
+        "--published",
+        "2024-12-09",
+        "--claim",
+        "Homs:opposition:controlled",
+        archivist="ana",
+    )
     ok(sample, "verify")
 
 
 # exit codes: written but not projected -------------------------------------------
 
 
-def test_events_written_but_not_projected_exit_3_and_the_next_command_completes(
-        db: str) -> None:
+def test_events_written_but_not_projected_exit_3_and_the_next_command_completes(db: str) -> None:
     ok(db, "init", archivist="ana")
     if is_postgres(db):
-        sql(db, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'database or disk is full'; END $$",
-            "CREATE TRIGGER boom BEFORE INSERT ON warlog_log FOR EACH ROW EXECUTE FUNCTION boom()")
+        sql(
+            db,
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'database or disk is full'; END $$",
+            "CREATE TRIGGER boom BEFORE INSERT ON warlog_log FOR EACH ROW EXECUTE FUNCTION boom()",
+        )
     else:
-        sql(db, "CREATE TRIGGER boom BEFORE INSERT ON warlog_log "
-                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        sql(
+            db,
+            "CREATE TRIGGER boom BEFORE INSERT ON warlog_log "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        )
     result = cli(db, "import", str(SAMPLE), archivist="ana")
     assert result.exit_code == 3
     (line,) = lines_of(result)
@@ -214,7 +234,8 @@ def booby_trap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
     marker = tmp_path / "imported"
     (tmp_path / "trap").mkdir()
     (tmp_path / "trap" / f"{name}.py").write_text(
-        f"open({str(marker)!r}, 'w').write('imported')\nclass Boom: pass\n")
+        f"open({str(marker)!r}, 'w').write('imported')\nclass Boom: pass\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path / "trap"))
     yield name, marker
     sys.modules.pop(name, None)
@@ -240,7 +261,8 @@ def assert_target_untouched(db: str) -> None:
 
 
 def test_restore_refuses_a_dump_with_a_foreign_topic(
-        db: str, tmp_path: Path, booby_trap: tuple[str, Path]) -> None:
+    db: str, tmp_path: Path, booby_trap: tuple[str, Path]
+) -> None:
     module, marker = booby_trap
     source = str(tmp_path / "source.db")
     ok(source, "import", str(SAMPLE), archivist="ana")
@@ -256,7 +278,8 @@ def test_restore_refuses_a_dump_with_a_foreign_topic(
 
 
 def test_restore_refuses_a_filing_that_names_a_foreign_aggregate(
-        db: str, tmp_path: Path, booby_trap: tuple[str, Path]) -> None:
+    db: str, tmp_path: Path, booby_trap: tuple[str, Path]
+) -> None:
     module, marker = booby_trap
     source = str(tmp_path / "source.db")
     ok(source, "import", str(SAMPLE), archivist="ana")
@@ -289,22 +312,30 @@ def test_a_failed_restore_leaves_nothing_behind_and_can_be_retried(db: str, tmp_
 
 
 def test_a_foreign_topic_in_the_store_is_refused_and_never_imported(
-        sample: str, booby_trap: tuple[str, Path], tmp_path: Path) -> None:
+    sample: str, booby_trap: tuple[str, Path], tmp_path: Path
+) -> None:
     module, marker = booby_trap
     topic = f"{module}:Boom"
     position = last_position(sample) + 1
     if is_postgres(sample):
-        sql(sample, "INSERT INTO warlog_events (originator_id, originator_version, topic, state) "
-                    f"VALUES ('{uuid4()}', 1, '{topic}', convert_to('{{}}', 'UTF8'))")
+        sql(
+            sample,
+            "INSERT INTO warlog_events (originator_id, originator_version, topic, state) "
+            f"VALUES ('{uuid4()}', 1, '{topic}', convert_to('{{}}', 'UTF8'))",
+        )
     else:
-        sql(sample, "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-                    f"VALUES ('{uuid4().hex}', 1, '{topic}', X'7B7D')")
+        sql(
+            sample,
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+            f"VALUES ('{uuid4().hex}', 1, '{topic}', X'7B7D')",
+        )
     before = ok(sample, "dump").output
     extra = tmp_path / "more.jsonl"
-    extra.write_text('{"type": "report", "source": "Wire", "published": "2024-12-09", '
-                     '"claims": [{"place": "Homs", "actor": "rebels", "status": "controlled"}]}\n')
-    for command in (("state",), ("log",), ("import", str(extra), "--archivist", "ana"),
-                    ("export", "claims")):
+    extra.write_text(
+        '{"type": "report", "source": "Wire", "published": "2024-12-09", '
+        '"claims": [{"place": "Homs", "actor": "rebels", "status": "controlled"}]}\n'
+    )
+    for command in (("state",), ("log",), ("import", str(extra), "--archivist", "ana"), ("export", "claims")):
         result = cli(sample, *command)
         assert result.exit_code == 1, command
         (line,) = lines_of(result)
@@ -325,8 +356,7 @@ def test_the_allowed_topics_are_warlogs_own_classes() -> None:
 
     assert get_topic(domain.Report.Filed) in allowed()  # type: ignore[attr-defined]
     assert get_topic(domain.Places) in allowed()
-    assert all(t.startswith(("warlog.domain:", "eventsourcing.domain:Snapshot"))
-               for t in allowed())
+    assert all(t.startswith(("warlog.domain:", "eventsourcing.domain:Snapshot")) for t in allowed())
 
 
 def test_rebuild_refuses_when_the_last_event_was_removed(sample: str) -> None:
@@ -334,6 +364,5 @@ def test_rebuild_refuses_when_the_last_event_was_removed(sample: str) -> None:
     sql(sample, f"DELETE FROM {events_table(sample)} WHERE {position_column(sample)} = {last}")
     refused = cli(sample, "rebuild")
     assert refused.exit_code == 1
-    assert f"the log ends 1 event(s) short of what was recorded (up to position {last})" \
-        in refused.output
+    assert f"the log ends 1 event(s) short of what was recorded (up to position {last})" in refused.output
     assert cli(sample, "verify").exit_code == 1

@@ -38,8 +38,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     assert cli("import", str(SAMPLE))[0] == 0
     assert cli("keygen")[0] == 0
     assert cli("checkpoint", "--out", str(tmp_path / "before.txt"))[0] == 0
-    assert cli("correct", "reuters-2024-12-07-homs", "2", "--set", "credibility=3",
-               "--reason", "re-graded")[0] == 0
+    assert (
+        cli("correct", "reuters-2024-12-07-homs", "2", "--set", "credibility=3", "--reason", "re-graded")[0]
+        == 0
+    )
     yield db
 
 
@@ -99,9 +101,12 @@ def test_a_forged_event_is_caught_by_its_signature(store: Path) -> None:
     with sqlite3.connect(store) as db:
         last, version, topic, state = db.execute(
             "SELECT originator_id, originator_version, topic, state FROM stored_events "
-            "ORDER BY rowid DESC LIMIT 1").fetchone()
-        db.execute("INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-                   "VALUES (?,?,?,?)", (last, version + 1, topic, state.replace(b'"re-', b'"RE-')))
+            "ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+        db.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+            (last, version + 1, topic, state.replace(b'"re-', b'"RE-')),
+        )
         (position,) = db.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
     # a later command projects the forgery too: the signature still gives it away
     assert cli("state")[0] == 0
@@ -114,8 +119,7 @@ def test_a_proof_verifies_offline_and_fails_after_any_changed_byte(store: Path) 
     checkpoint = store.parent / "after.txt"
     proof = store.parent / "proof.json"
     assert cli("checkpoint", "-o", str(checkpoint))[0] == 0
-    code, output = cli("prove", "reuters-2024-12-07-homs", "--checkpoint", str(checkpoint),
-                       "-o", str(proof))
+    code, output = cli("prove", "reuters-2024-12-07-homs", "--checkpoint", str(checkpoint), "-o", str(proof))
     assert code == 0, output
     store.unlink()  # offline: no database at all
     code, output = cli("verify-proof", str(proof), "--checkpoint", str(checkpoint))

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warlog import merkle
-from warlog.merkle import (
+from warlog.audit import merkle
+from warlog.audit.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,
@@ -313,9 +313,7 @@ CONSISTENCY_CORRUPTIONS = [
 
 
 @pytest.mark.parametrize(("old", "new", "r1", "r2", "proof"), CONSISTENCY_CORRUPTIONS)
-def test_corrupted_consistency_rejected(
-    old: int, new: int, r1: bytes, r2: bytes, proof: list[bytes]
-) -> None:
+def test_corrupted_consistency_rejected(old: int, new: int, r1: bytes, r2: bytes, proof: list[bytes]) -> None:
     assert not verify_consistency(old, new, r1, r2, proof)
 
 

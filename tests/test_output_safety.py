@@ -14,13 +14,21 @@ from warlog.cells import neutralised
 from warlog.cli.terminal import shown
 from warlog.links import check_url
 
-REPORT = ('{{"type": "report", "id": "{id}", "source": "Wire", "published": "2024-12-07", '
-          '"url": {url}, "claims": [{{"place": "Homs", "actor": "rebels", '
-          '"status": "controlled", "quote": {quote}}}]}}\n')
+REPORT = (
+    '{{"type": "report", "id": "{id}", "source": "Wire", "published": "2024-12-07", '
+    '"url": {url}, "claims": [{{"place": "Homs", "actor": "rebels", '
+    '"status": "controlled", "quote": {quote}}}]}}\n'
+)
 
 
-def file_report(db: str, tmp_path: Path, *, url: str = '"https://example.org/1"',
-                quote: str = '"they came"', report: str = "r1") -> int:
+def file_report(
+    db: str,
+    tmp_path: Path,
+    *,
+    url: str = '"https://example.org/1"',
+    quote: str = '"they came"',
+    report: str = "r1",
+) -> int:
     records = tmp_path / f"{report}.jsonl"
     records.write_text(REPORT.format(id=report, url=url, quote=quote))
     return cli(db, "import", str(records), archivist="ana").exit_code
@@ -29,16 +37,30 @@ def file_report(db: str, tmp_path: Path, *, url: str = '"https://example.org/1"'
 # Links ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["https://example.org/a?b=c#d", "http://192.0.2.1:8080/x",
-                                 "https://例え.jp/記事"])
+@pytest.mark.parametrize(
+    "url", ["https://example.org/a?b=c#d", "http://192.0.2.1:8080/x", "https://例え.jp/記事"]
+)
 def test_http_and_https_urls_are_links(url: str) -> None:
     assert check_url(url) is None
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x",
-                                 "vbscript:x", "//evil.example/x", "/relative", "example.org",
-                                 "https://", "https://a b.example", "java\tscript:alert(1)",
-                                 "https://example.org/\"onmouseover=\"x", "https://h:99999/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+        "//evil.example/x",
+        "/relative",
+        "example.org",
+        "https://",
+        "https://a b.example",
+        "java\tscript:alert(1)",
+        'https://example.org/"onmouseover="x',
+        "https://h:99999/",
+    ],
+)
 def test_other_urls_are_not(url: str) -> None:
     assert check_url(url)
 
@@ -65,8 +87,9 @@ def test_the_map_links_an_https_url(db: str, tmp_path: Path) -> None:
 # CSV -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=x", "\r=x",
-                                  "-", "=", "- rebels"])
+@pytest.mark.parametrize(
+    "cell", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=x", "\r=x", "-", "=", "- rebels"]
+)
 def test_a_cell_a_spreadsheet_would_run_gets_a_quote(cell: str) -> None:
     assert neutralised(cell) == "'" + cell
 
@@ -125,13 +148,19 @@ def archive(sqlite_db: str) -> str:
     return sqlite_db
 
 
-WRITERS = [("export", "state"), ("export", "claims"), ("export", "timelines"), ("dump",),
-           ("map", "--at", "2024-12-07")]
+WRITERS = [
+    ("export", "state"),
+    ("export", "claims"),
+    ("export", "timelines"),
+    ("dump",),
+    ("map", "--at", "2024-12-07"),
+]
 
 
 @pytest.mark.parametrize("command", WRITERS, ids=lambda c: " ".join(c[:2]))
-def test_an_existing_file_is_kept_unless_forced(archive: str, tmp_path: Path,
-                                                command: tuple[str, ...]) -> None:
+def test_an_existing_file_is_kept_unless_forced(
+    archive: str, tmp_path: Path, command: tuple[str, ...]
+) -> None:
     target = tmp_path / "out.txt"
     target.write_text("precious")
     result = cli(archive, *command, "-o", str(target))
@@ -144,8 +173,9 @@ def test_an_existing_file_is_kept_unless_forced(archive: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("command", WRITERS, ids=lambda c: " ".join(c[:2]))
-def test_a_fifo_or_a_symlink_is_refused_even_with_force(archive: str, tmp_path: Path,
-                                                        command: tuple[str, ...]) -> None:
+def test_a_fifo_or_a_symlink_is_refused_even_with_force(
+    archive: str, tmp_path: Path, command: tuple[str, ...]
+) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     result = cli(archive, *command, "-o", str(fifo), "--force")
@@ -165,8 +195,18 @@ def test_a_checkpoint_is_never_overwritten_by_accident(archive: str, tmp_path: P
     published = tmp_path / "cp.txt"
     ok(archive, "checkpoint", "-o", str(published))
     before = published.read_text()
-    ok(archive, "report", "add", "--source", "Wire", "--published", "2024-12-07",
-       "--claim", "Homs:rebels:controlled", archivist="ana")
+    ok(
+        archive,
+        "report",
+        "add",
+        "--source",
+        "Wire",
+        "--published",
+        "2024-12-07",
+        "--claim",
+        "Homs:rebels:controlled",
+        archivist="ana",
+    )
     result = cli(archive, "checkpoint", "-o", str(published))
     assert result.exit_code == 1 and "already exists" in result.output
     assert published.read_text() == before

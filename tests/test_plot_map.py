@@ -75,15 +75,13 @@ def test_better_grades_are_darker() -> None:
 
 def test_plot_timeline_png_and_svg(sample: Archive, db: str, tmp_path: Path) -> None:
     png = tmp_path / "timeline.png"
-    result = cli("plot", "timeline", "Homs", "Hama", "Aleppo", "Douma", "-o", str(png),
-                 "--db", db)
+    result = cli("plot", "timeline", "Homs", "Hama", "Aleppo", "Douma", "-o", str(png), "--db", db)
     assert result.exit_code == 0, result.output
     assert result.stderr == f"wrote 4 places to {png}\n"
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     svg = tmp_path / "timeline.svg"
     known = "2100-01-01T00:00:00Z"
-    assert cli("plot", "timeline", "Hims", "-o", str(svg), "--known-at", known,
-               "--db", db).exit_code == 0
+    assert cli("plot", "timeline", "Hims", "-o", str(svg), "--known-at", known, "--db", db).exit_code == 0
     text = svg.read_text()
     assert text.lstrip().startswith(("<?xml", "<svg"))
     assert "2100-01-01T00:00:00.000000Z" in text, "the title says which record time it shows"
@@ -100,18 +98,33 @@ def test_the_same_archive_draws_the_same_svg(sample: Archive, tmp_path: Path) ->
     assert pictures[0] == pictures[1]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["Hom", "-o", "t.png"], "error: unknown place 'Hom' (did you mean 'Homs'"),
-    (["Homs", "-o", "t.gif"], "error: -o t.gif: name the picture .png or .svg"),
-    (["Homs", "-o", "t.png", "--since", "2024-12-09", "--until", "2024-12-01"],
-     "error: --until must be after --since"),
-    (["Homs", "-o", "t.png", "--known-at", "2000-01-01"],
-     "error: nothing to draw: no claim about these places as known then"),
-    (["Homs", "-o", "/nonexistent/t.png"],
-     "error: -o /nonexistent/t.png: cannot write there: No such file or directory"),
-])
-def test_plot_user_errors(sqlite_sample: Archive, sqlite_db: str, args: list[str], message: str,
-                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Hom", "-o", "t.png"], "error: unknown place 'Hom' (did you mean 'Homs'"),
+        (["Homs", "-o", "t.gif"], "error: -o t.gif: name the picture .png or .svg"),
+        (
+            ["Homs", "-o", "t.png", "--since", "2024-12-09", "--until", "2024-12-01"],
+            "error: --until must be after --since",
+        ),
+        (
+            ["Homs", "-o", "t.png", "--known-at", "2000-01-01"],
+            "error: nothing to draw: no claim about these places as known then",
+        ),
+        (
+            ["Homs", "-o", "/nonexistent/t.png"],
+            "error: -o /nonexistent/t.png: cannot write there: No such file or directory",
+        ),
+    ],
+)
+def test_plot_user_errors(
+    sqlite_sample: Archive,
+    sqlite_db: str,
+    args: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     db = sqlite_db
     work = tmp_path / "pictures"
     work.mkdir()
@@ -170,18 +183,29 @@ def test_map_popups_list_the_claims_behind_a_state(sample: Archive) -> None:
     step = next(h for h in homs.held if h.holds("2024-12-07")).step
     html = webmap.page(data)
     assert len(step.claims) == 7
-    assert "Reuters</cite> <span class=\"grade\" title=\"source reliability, claim " \
-           "credibility\">B2</span> <q>the rebels broke through" in html
-    assert webmap.describe(step) == \
-        "contested by opposition (held by Syrian government), since 2024-12-07"
+    assert (
+        'Reuters</cite> <span class="grade" title="source reliability, claim '
+        'credibility">B2</span> <q>the rebels broke through' in html
+    )
+    assert webmap.describe(step) == "contested by opposition (held by Syrian government), since 2024-12-07"
 
 
 def test_map_lists_the_places_it_cannot_draw(sample: Archive) -> None:
     sample.import_records(
-        [*check({"type": "place", "name": "Nowhere Hill"}, "t"),
-         *check({"type": "report", "source": "Wire", "published": "2024-12-07",
-                 "claims": [{"place": "Nowhere Hill", "actor": "SDF",
-                             "status": "controlled"}]}, "t")], "test")
+        [
+            *check({"type": "place", "name": "Nowhere Hill"}, "t"),
+            *check(
+                {
+                    "type": "report",
+                    "source": "Wire",
+                    "published": "2024-12-07",
+                    "claims": [{"place": "Nowhere Hill", "actor": "SDF", "status": "controlled"}],
+                },
+                "t",
+            ),
+        ],
+        "test",
+    )
     html = webmap.render(sample, "2024-12-07")
     assert "Not on the map, no coordinates: Nowhere Hill" in html
     assert "Nowhere Hill" not in markers(html).shown
@@ -193,14 +217,17 @@ def test_map_around_a_place(sample: Archive) -> None:
     assert not data.view.contains(37.1343, 36.2021), "Aleppo is far from Homs"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--around", "Hom"], "error: unknown place 'Hom' (did you mean 'Homs'"),
-    (["--around", "Homs", "--radius", "0"],
-     "error: --radius: give a distance in kilometres above 0"),
-    (["--at", "7 December"], "error: --at: '7 December' is not a date"),
-])
-def test_map_user_errors(sqlite_sample: Archive, sqlite_db: str, tmp_path: Path,
-                         args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--around", "Hom"], "error: unknown place 'Hom' (did you mean 'Homs'"),
+        (["--around", "Homs", "--radius", "0"], "error: --radius: give a distance in kilometres above 0"),
+        (["--at", "7 December"], "error: --at: '7 December' is not a date"),
+    ],
+)
+def test_map_user_errors(
+    sqlite_sample: Archive, sqlite_db: str, tmp_path: Path, args: list[str], message: str
+) -> None:
     db = sqlite_db
     result = cli("map", *args, "-o", str(tmp_path / "m.html"), "--db", db)
     assert result.exit_code == 1
@@ -213,16 +240,26 @@ def chromium(tmp_path: Path, *args: str) -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is required under CI=true (apt-get install chromium)")
         pytest.skip("chromium is not installed")
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--hide-scrollbars",
-               f"--user-data-dir={tmp_path / 'profile'}", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
     return done.stdout
 
 
 def test_chromium_draws_a_marker_for_every_place_with_a_state(
-    sqlite_sample: Archive, tmp_path: Path,
+    sqlite_sample: Archive,
+    tmp_path: Path,
 ) -> None:
     sample = sqlite_sample
     page = tmp_path / "map.html"
@@ -237,10 +274,8 @@ def test_chromium_draws_a_marker_for_every_place_with_a_state(
 def test_chromium_screenshot(sqlite_sample: Archive, tmp_path: Path) -> None:
     sample = sqlite_sample
     page = tmp_path / "map.html"
-    page.write_text(webmap.render(sample, "2024-12-07", around="Homs", radius_km=45),
-                    encoding="utf-8")
+    page.write_text(webmap.render(sample, "2024-12-07", around="Homs", radius_km=45), encoding="utf-8")
     shot = tmp_path / "map.png"
-    chromium(tmp_path, "--window-size=1280,900", f"--screenshot={shot}",
-             f"file://{page}#place=Homs")
+    chromium(tmp_path, "--window-size=1280,900", f"--screenshot={shot}", f"file://{page}#place=Homs")
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert shot.stat().st_size > 20_000

@@ -21,8 +21,9 @@ from warlog.errors import InvalidInput, WarlogError
 from warlog.records import check
 from warlog.resolution import steps
 
-SETTINGS = settings(max_examples=20, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @contextmanager
@@ -31,8 +32,7 @@ def new_archive(db: str) -> Iterator[Archive]:
         archive = warlog.open(location)
         try:
             archive.start("tester", bare=True)
-            archive.import_records([r for rec in REGISTRIES for r in check(rec, "registry")],
-                                   "tester")
+            archive.import_records([r for rec in REGISTRIES for r in check(rec, "registry")], "tester")
             yield archive
         finally:
             archive.close()
@@ -48,8 +48,12 @@ class Story:
     counter: int = 0
 
     def live(self) -> list[tuple[str, int]]:
-        return [(r, n) for r, count in self.claims.items() for n in range(1, count + 1)
-                if (r, n) not in self.retracted and (r, 0) not in self.retracted]
+        return [
+            (r, n)
+            for r, count in self.claims.items()
+            for n in range(1, count + 1)
+            if (r, n) not in self.retracted and (r, 0) not in self.retracted
+        ]
 
 
 def append_something(data: st.DataObject, archive: Archive, story: Story) -> None:
@@ -57,9 +61,13 @@ def append_something(data: st.DataObject, archive: Archive, story: Story) -> Non
     records: list[dict[str, Any]] = []
     for _ in range(data.draw(st.integers(1, 3))):
         live = story.live()
-        kind = data.draw(st.sampled_from(
-            ["report", "correction", "retraction", "side", "policy"] if live
-            else ["report", "side", "policy"]))
+        kind = data.draw(
+            st.sampled_from(
+                ["report", "correction", "retraction", "side", "policy"]
+                if live
+                else ["report", "side", "policy"]
+            )
+        )
         if kind == "policy":
             window = data.draw(st.sampled_from([1, 2, 4, None]))
             with suppress(WarlogError):  # the same window again changes nothing: refused
@@ -68,9 +76,14 @@ def append_something(data: st.DataObject, archive: Archive, story: Story) -> Non
             continue
         if kind == "side":
             actor = data.draw(st.sampled_from(list(PARTS)))
-            records.append({"type": "actor", "name": actor,
-                            "part_of": data.draw(st.sampled_from([None, *SIDES])),
-                            "reason": "the alliance shifted"})
+            records.append(
+                {
+                    "type": "actor",
+                    "name": actor,
+                    "part_of": data.draw(st.sampled_from([None, *SIDES])),
+                    "reason": "the alliance shifted",
+                }
+            )
         elif kind == "report":
             story.counter += 1
             records.append(data.draw(report(story.counter)))
@@ -80,8 +93,14 @@ def append_something(data: st.DataObject, archive: Archive, story: Story) -> Non
         else:
             report_id, number = data.draw(st.sampled_from(live))
             whole = data.draw(st.booleans())
-            records.append({"type": "retraction", "report": report_id, "reason": "withdrawn",
-                            **({} if whole else {"claim": number})})
+            records.append(
+                {
+                    "type": "retraction",
+                    "report": report_id,
+                    "reason": "withdrawn",
+                    **({} if whole else {"claim": number}),
+                }
+            )
     try:
         archive.import_records([r for rec in records for r in check(rec, "-")], "tester")
     except InvalidInput:
@@ -98,14 +117,17 @@ def append_something(data: st.DataObject, archive: Archive, story: Story) -> Non
 
 def state_answer(archive: Archive, day: str, known_at: str, **filters: Any) -> dict[str, Any]:
     result = archive.state(at=day, known_at=known_at, **filters).to_dict()
-    return {", ".join([p.pop("place"), *p.pop("within")]):
-            {**p, "claims": sorted((c["report"], c["claim"]) for c in p["claims"])}
-            for p in result["places"]}
+    return {
+        ", ".join([p.pop("place"), *p.pop("within")]): {
+            **p,
+            "claims": sorted((c["report"], c["claim"]) for c in p["claims"]),
+        }
+        for p in result["places"]
+    }
 
 
 def stored_events(archive: Archive) -> list[tuple[int, str, bytes]]:
-    return [(n.id, n.topic, n.state)
-            for n in archive.recorder.select_notifications(start=1, limit=10**9)]
+    return [(n.id, n.topic, n.state) for n in archive.recorder.select_notifications(start=1, limit=10**9)]
 
 
 @SETTINGS
@@ -117,10 +139,13 @@ def test_read_model_state_equals_a_fold_of_the_raw_log(db: str, data: st.DataObj
             append_something(data, archive, story)
         for known_at in [*story.known_at[-3:], clock.format_time(clock.now())]:
             day = data.draw(st.sampled_from(DAYS))
-            filters = {"min_reliability": data.draw(st.sampled_from(GRADES)),
-                       "min_credibility": data.draw(st.integers(1, 6))}
-            assert state_answer(archive, day, known_at, **filters) == \
-                folded_state(archive, day, known_at, **filters)
+            filters = {
+                "min_reliability": data.draw(st.sampled_from(GRADES)),
+                "min_credibility": data.draw(st.integers(1, 6)),
+            }
+            assert state_answer(archive, day, known_at, **filters) == folded_state(
+                archive, day, known_at, **filters
+            )
         now = clock.format_time(clock.now())
         by_place, rule = fold_log(archive, now)
         for place, claims in by_place.items():
@@ -173,10 +198,16 @@ def test_importing_the_same_file_twice_appends_nothing(db: str, data: st.DataObj
         assert len(stored_events(archive)) == count
 
 
-DAY_DATED = st.lists(st.fixed_dictionaries({
-    "actor": st.sampled_from(["Syrian government", "opposition", "SDF", "Hayat Tahrir al-Sham"]),
-    "status": st.sampled_from(["controlled", "contested", "besieged", "withdrawn"]),
-    "date": st.sampled_from(DAYS)}), max_size=10)
+DAY_DATED = st.lists(
+    st.fixed_dictionaries(
+        {
+            "actor": st.sampled_from(["Syrian government", "opposition", "SDF", "Hayat Tahrir al-Sham"]),
+            "status": st.sampled_from(["controlled", "contested", "besieged", "withdrawn"]),
+            "date": st.sampled_from(DAYS),
+        }
+    ),
+    max_size=10,
+)
 
 
 def withdraws_from_a_dispute(specs: list[dict[str, Any]], day: str) -> bool:
@@ -195,7 +226,9 @@ def withdraws_from_a_dispute(specs: list[dict[str, Any]], day: str) -> bool:
 @SETTINGS
 @given(specs=DAY_DATED, day=st.sampled_from(DAYS))
 def test_by_actor_unlimited_latest_on_day_dates_answers_as_the_old_rule_did(
-    db: str, specs: list[dict[str, Any]], day: str,
+    db: str,
+    specs: list[dict[str, Any]],
+    day: str,
 ) -> None:
     from hypothesis import assume
 
@@ -204,21 +237,39 @@ def test_by_actor_unlimited_latest_on_day_dates_answers_as_the_old_rule_did(
     assume(not withdraws_from_a_dispute(specs, day))
     with new_archive(db) as archive:
         if specs:
-            archive.import_records(check({"type": "report", "id": "r", "source": "wire",
-                                          "published": "2024-12-01",
-                                          "claims": [{**c, "place": "Homs"} for c in specs]},
-                                         "-"), "tester")
+            archive.import_records(
+                check(
+                    {
+                        "type": "report",
+                        "id": "r",
+                        "source": "wire",
+                        "published": "2024-12-01",
+                        "claims": [{**c, "place": "Homs"} for c in specs],
+                    },
+                    "-",
+                ),
+                "tester",
+            )
         state = archive.state(at=day, by="actor", pressure_days="unlimited", dates="latest")
-        old = legacy.state_on([legacy.Claim(legacy.ClaimRef("r", n), c["actor"], c["status"],
-                                            c["date"]) for n, c in enumerate(specs, start=1)],
-                              day)
+        old = legacy.state_on(
+            [
+                legacy.Claim(legacy.ClaimRef("r", n), c["actor"], c["status"], c["date"])
+                for n, c in enumerate(specs, start=1)
+            ],
+            day,
+        )
         if old is None:
             assert state.places == ()
             return
         (homs,) = state.places
-        assert (homs.status, homs.controller, homs.contested_by, homs.candidates, homs.since,
-                homs.claims) == (old.status, old.controller, old.contested_by, old.candidates,
-                                 old.since, old.claims)
+        assert (
+            homs.status,
+            homs.controller,
+            homs.contested_by,
+            homs.candidates,
+            homs.since,
+            homs.claims,
+        ) == (old.status, old.controller, old.contested_by, old.candidates, old.since, old.claims)
 
 
 def read_model_rows(archive: Archive) -> dict[str, list[tuple[Any, ...]]]:
@@ -247,16 +298,21 @@ def test_a_rebuild_writes_exactly_the_rows_the_commands_wrote(db: str, data: st.
 def every_answer(archive: Archive, known_at: str) -> list[Any]:
     """State on each day and every place's timeline, as known at `known_at`."""
     answers: list[Any] = [state_answer(archive, day, known_at) for day in DAYS]
-    answers += [archive.timeline(p, known_at=known_at).to_dict() for p in ("Homs", "Hama", "Douma")
-                if archive.view.lookup_name("place", p) is not None and
-                archive.view.claims(known_at, place=archive.place_name(p))]
+    answers += [
+        archive.timeline(p, known_at=known_at).to_dict()
+        for p in ("Homs", "Hama", "Douma")
+        if archive.view.lookup_name("place", p) is not None
+        and archive.view.claims(known_at, place=archive.place_name(p))
+    ]
     return answers
 
 
 @SETTINGS
 @given(data=st.data(), window=st.sampled_from([1, 3, None]))
 def test_a_policy_change_never_changes_an_answer_at_an_earlier_known_at(
-    db: str, data: st.DataObject, window: int | None,
+    db: str,
+    data: st.DataObject,
+    window: int | None,
 ) -> None:
     with new_archive(db) as archive:
         story = Story()
@@ -273,10 +329,12 @@ def test_a_policy_change_never_changes_an_answer_at_an_earlier_known_at(
 
 
 @SETTINGS
-@given(data=st.data(), actor=st.sampled_from(list(PARTS)),
-       part_of=st.sampled_from([None, *SIDES]))
+@given(data=st.data(), actor=st.sampled_from(list(PARTS)), part_of=st.sampled_from([None, *SIDES]))
 def test_a_part_of_change_is_invisible_before_its_record_time(
-    db: str, data: st.DataObject, actor: str, part_of: str | None,
+    db: str,
+    data: st.DataObject,
+    actor: str,
+    part_of: str | None,
 ) -> None:
     with new_archive(db) as archive:
         story = Story()
@@ -284,8 +342,12 @@ def test_a_part_of_change_is_invisible_before_its_record_time(
             append_something(data, archive, story)
         before = clock.format_time(clock.now())
         answers = every_answer(archive, before)
-        archive.import_records(check({"type": "actor", "name": actor, "part_of": part_of,
-                                      "reason": "the alliance shifted"}, "-"), "tester")
+        archive.import_records(
+            check(
+                {"type": "actor", "name": actor, "part_of": part_of, "reason": "the alliance shifted"}, "-"
+            ),
+            "tester",
+        )
         assert every_answer(archive, before) == answers
         now = clock.format_time(clock.now())
         for day in DAYS:

@@ -103,8 +103,7 @@ def answers(db: str) -> dict[str, Any]:
         days = [f"2024-11-{d:02}" for d in range(25, 31)] + [f"2024-12-{d:02}" for d in range(1, 10)]
         found = {
             "state": [archive.state(at=d).to_dict() for d in days],
-            "graded": [archive.state(at="2024-12-07", min_reliability="C",
-                                     min_credibility=2).to_dict()],
+            "graded": [archive.state(at="2024-12-07", min_reliability="C", min_credibility=2).to_dict()],
             "timeline": [archive.timeline(p).to_dict() for p in places],
             "history": [[c.to_dict() for c in archive.history(s)] for s in (*places, *reports)],
         }
@@ -163,8 +162,9 @@ def test_archives_opened_at_once_on_a_new_schema_all_open(postgres_db: str) -> N
 
 def _schema_exists(url: str) -> bool:
     with psycopg.connect(url.split("?")[0]) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s",
-                           (url.rsplit("=", 1)[1],)).fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (url.rsplit("=", 1)[1],)
+        ).fetchone()
     return bool(row and row[0])
 
 
@@ -174,12 +174,23 @@ def _schema_exists(url: str) -> bool:
 def bulk(count: int) -> Iterator[str]:
     places = ("Aleppo", "Hama", "Homs", "Damascus", "Douma")
     for n in range(count):
-        yield orjson.dumps({
-            "type": "report", "id": f"bulk-{n}", "source": "bulk", "published": "2024-12-05",
-            "reliability": "C",
-            "claims": [{"place": places[n % len(places)], "actor": "Syrian government",
-                        "status": "controlled", "credibility": 2}],
-        }).decode()
+        yield orjson.dumps(
+            {
+                "type": "report",
+                "id": f"bulk-{n}",
+                "source": "bulk",
+                "published": "2024-12-05",
+                "reliability": "C",
+                "claims": [
+                    {
+                        "place": places[n % len(places)],
+                        "actor": "Syrian government",
+                        "status": "controlled",
+                        "credibility": 2,
+                    }
+                ],
+            }
+        ).decode()
 
 
 def test_concurrent_catch_up_projects_each_event_once(
@@ -229,7 +240,6 @@ def logged_positions(db: str) -> list[int]:
     with psycopg.connect(db.split("?")[0]) as conn:
         rows = conn.execute(f'SELECT position FROM "{schema}".warlog_log ORDER BY position')
         return [int(r[0]) for r in rows]
-
 
 
 def test_rebuild_racing_a_projector_loses_nothing(db: str, monkeypatch: pytest.MonkeyPatch) -> None:

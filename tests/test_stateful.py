@@ -46,15 +46,13 @@ def canonical(name: str, aliases: dict[str, list[str]]) -> str:
 
 
 def model_claim(raw: dict[str, Any]) -> dict[str, Any]:
-    return {**raw, "place": canonical(raw["place"], ALIASES),
-            "actor": canonical(raw["actor"], ACTOR_ALIASES)}
+    return {**raw, "place": canonical(raw["place"], ALIASES), "actor": canonical(raw["actor"], ACTOR_ALIASES)}
 
 
 def expected(reports: Reports, day: str, parents: Parents, window: int | None) -> dict[str, Any]:
     answer = {}
     for place in PLACES:
-        claims = [c for r in reports.values() for c in r["claims"].values()
-                  if c["place"] == place]
+        claims = [c for r in reports.values() for c in r["claims"].values() if c["place"] == place]
         found = rule_state(claims, day, by="side", pressure_days=window, parents=parents)
         if found is not None:
             (status, controller, contested_by, candidates), since = found
@@ -82,8 +80,9 @@ class ArchiveMachine(RuleBasedStateMachine):
         self.resources.close()
 
     def remember(self) -> None:
-        self.past.append((clock.format_time(clock.now()), copy.deepcopy(self.reports),
-                          dict(self.parents), self.window))
+        self.past.append(
+            (clock.format_time(clock.now()), copy.deepcopy(self.reports), dict(self.parents), self.window)
+        )
 
     def live(self) -> list[tuple[str, int]]:
         return [(r, n) for r, rep in self.reports.items() for n in rep["claims"]]
@@ -92,11 +91,15 @@ class ArchiveMachine(RuleBasedStateMachine):
     def file_report(self, claims: list[dict[str, Any]], published: str) -> None:
         self.count += 1
         report_id = f"r{self.count}"
-        record = {"type": "report", "id": report_id, "source": "wire", "published": published,
-                  "claims": claims}
+        record = {
+            "type": "report",
+            "id": report_id,
+            "source": "wire",
+            "published": published,
+            "claims": claims,
+        }
         self.archive.import_records(check(record, "-"), "archivist")
-        self.reports[report_id] = {
-            "claims": {n: model_claim(c) for n, c in enumerate(claims, start=1)}}
+        self.reports[report_id] = {"claims": {n: model_claim(c) for n, c in enumerate(claims, start=1)}}
         self.remember()
 
     @precondition(lambda self: bool(self.live()))
@@ -133,8 +136,12 @@ class ArchiveMachine(RuleBasedStateMachine):
     @rule(actor=st.sampled_from(list(PARTS)), part_of=st.sampled_from([None, *SIDES]))
     def change_a_side(self, actor: str, part_of: str | None) -> None:
         self.count += 1
-        record = {"type": "actor", "name": actor, "part_of": part_of,
-                  "reason": f"alliance shifted {self.count}"}
+        record = {
+            "type": "actor",
+            "name": actor,
+            "part_of": part_of,
+            "reason": f"alliance shifted {self.count}",
+        }
         note(f"{actor} part_of {part_of}")
         self.archive.import_records(check(record, "-"), "archivist")
         self.parents[actor] = part_of
@@ -161,18 +168,23 @@ class ArchiveMachine(RuleBasedStateMachine):
     @invariant()
     def state_follows_the_rule(self) -> None:
         for day in (DAYS[0], DAYS[3], DAYS[-1]):
-            assert self.answer(day, None) == expected(self.reports, day, self.parents,
-                                                      self.window)
+            assert self.answer(day, None) == expected(self.reports, day, self.parents, self.window)
 
     def answer(self, day: str, known_at: str | None) -> dict[str, Any]:
         state = self.archive.state(at=day, known_at=known_at)
-        return {p.place: (p.status, p.controller, list(p.contested_by), list(p.candidates),
-                          p.since) for p in state.places}
+        return {
+            p.place: (p.status, p.controller, list(p.contested_by), list(p.candidates), p.since)
+            for p in state.places
+        }
 
 
 def test_archive_behaves_like_the_model(db: str) -> None:
     run_state_machine_as_test(
         lambda: ArchiveMachine(db),
-        settings=settings(max_examples=15, stateful_step_count=12, deadline=None,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture]),
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        ),
     )

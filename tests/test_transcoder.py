@@ -135,10 +135,7 @@ def app_transcoder(cls: type[JSONTranscoder] = OrjsonTranscoder) -> JSONTranscod
 # JSON-like values: what most event attributes in the archive are. Floats are left
 # out because orjson and json spell some of them differently (1e16 vs 1e+16).
 json_like = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)
-    | st.text(),
+    st.none() | st.booleans() | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1) | st.text(),
     lambda children: st.lists(children) | st.dictionaries(st.text(), children),
     max_leaves=40,
 )
@@ -237,9 +234,7 @@ def test_application_selects_it_by_topic_and_registers_transcodings() -> None:
             self.aliases = aliases
             self.lat = lat
 
-    app: Application[UUID] = Application(
-        env={"TRANSCODER_TOPIC": "warlog.transcoder:OrjsonTranscoder"}
-    )
+    app: Application[UUID] = Application(env={"TRANSCODER_TOPIC": "warlog.transcoder:OrjsonTranscoder"})
     assert isinstance(app.mapper.transcoder, OrjsonTranscoder)
     place = Place(name="Homs", aliases=["Hims"], lat=34.73)
     app.save(place)
@@ -286,9 +281,7 @@ def test_edge_values_encode_as_json_transcoder_does(value: Any) -> None:
     expected = app_transcoder(JSONTranscoder).encode(value)
     data = app_transcoder().encode(value)
     assert data == expected
-    assert repr(app_transcoder().decode(data)) == repr(
-        app_transcoder(JSONTranscoder).decode(expected)
-    )
+    assert repr(app_transcoder().decode(data)) == repr(app_transcoder(JSONTranscoder).decode(expected))
 
 
 def test_builtin_subclasses_reduce_to_builtins_when_not_registered() -> None:

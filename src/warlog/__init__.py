@@ -1,8 +1,8 @@
 """warlog: an event-sourced archive of conflict reports.
 
-    import warlog
-    archive = warlog.open("warlog.db")
-    archive.state(at="2024-12-07")
+import warlog
+archive = warlog.open("warlog.db")
+archive.state(at="2024-12-07")
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ from warlog.transcoder import OrjsonTranscoder
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from warlog.keyring import Signer
+    from warlog.audit.keyring import Signer
 
 R = TypeVar("R", bound=Recorded)
 DATA = Path(__file__).parent / "data"
@@ -100,8 +100,7 @@ class Archive(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         """The library's mapper, but one that imports only warlog's own event classes."""
-        return self.factory.mapper(transcoder=self.construct_transcoder(),
-                                   mapper_class=GuardedMapper)
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=GuardedMapper)
 
     # Commands -----------------------------------------------------------
 
@@ -113,7 +112,11 @@ class Archive(Application[UUID]):
         return True
 
     def import_records(
-        self, items: Iterable[Record | Problem], archivist: str, *, bare: bool = False,
+        self,
+        items: Iterable[Record | Problem],
+        archivist: str,
+        *,
+        bare: bool = False,
         skip_repeats: bool = True,
     ) -> ImportResult:
         """Check every record, then append all of them in one transaction, or nothing.
@@ -136,17 +139,18 @@ class Archive(Application[UUID]):
         return self.import_records(read_records(lines, source), archivist)
 
     def correct(
-        self, report: str, claim: int, changes: dict[str, Any], reason: str | None,
+        self,
+        report: str,
+        claim: int,
+        changes: dict[str, Any],
+        reason: str | None,
         archivist: str,
     ) -> ImportResult:
         """Correct fields of one claim; the reason is required."""
-        record = _present(type="correction", report=report, claim=claim, set=changes,
-                          reason=reason)
+        record = _present(type="correction", report=report, claim=claim, set=changes, reason=reason)
         return self.import_records(check(record, "correction"), archivist, skip_repeats=False)
 
-    def retract(
-        self, report: str, claim: int | None, reason: str | None, archivist: str
-    ) -> ImportResult:
+    def retract(self, report: str, claim: int | None, reason: str | None, archivist: str) -> ImportResult:
         """Retract one claim, or the whole report when claim is None; the reason is required."""
         record = _present(type="retraction", report=report, claim=claim, reason=reason)
         return self.import_records(check(record, "retraction"), archivist, skip_repeats=False)
@@ -161,23 +165,24 @@ class Archive(Application[UUID]):
         return self._registry(Keys, KEYS_ID)
 
     def archive_key(self) -> Ed25519PrivateKey:
-        from warlog.keyring import archive_key_file, read_key
+        from warlog.audit.keyring import archive_key_file, read_key
 
         keys = self.keys()
         if keys is None or keys.archive_key is None:
             raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
         return read_key(archive_key_file(self.keys_dir), keys.archive_key, "the archive's")
 
-    def keygen(self, archivist: str, for_archivist: str | None = None,
-               public_key: str | None = None) -> tuple[Path | None, str]:
+    def keygen(
+        self, archivist: str, for_archivist: str | None = None, public_key: str | None = None
+    ) -> tuple[Path | None, str]:
         """Make the archive's signing key, or an archivist's; returns (key file, public key).
 
         An archivist's private key goes to the current user's own keys folder,
         not beside the archive; with `public_key`, the archivist made the key
         pair themselves and only its public half is registered (no file).
         """
-        from warlog.checkpoint import generate_key, public_key_bytes
-        from warlog.keyring import (
+        from warlog.audit.checkpoint import generate_key, public_key_bytes
+        from warlog.audit.keyring import (
             Signer,
             archive_key_file,
             archivist_key_file,
@@ -192,11 +197,12 @@ class Archive(Application[UUID]):
         if public_key is not None and for_archivist is None:
             raise WarlogError("--public-key registers an archivist's key; use it with --for NAME")
         if for_archivist is not None and keys.archive_key is None:
-            raise WarlogError("the archive has no key yet, and it is what vouches for "
-                              "archivists' keys; make it first with 'warlog keygen'")
+            raise WarlogError(
+                "the archive has no key yet, and it is what vouches for "
+                "archivists' keys; make it first with 'warlog keygen'"
+            )
         key = None if public_key is not None else generate_key()
-        public = (public_key_bytes(key).hex() if key is not None
-                  else checked_public_key(public_key or ""))
+        public = public_key_bytes(key).hex() if key is not None else checked_public_key(public_key or "")
         signer = Signer(keys, self.keys_dir, own_key=key)  # by the rule as it was before
         path: Path | None
         if for_archivist is None:
@@ -225,8 +231,10 @@ class Archive(Application[UUID]):
     def set_policy(self, name: str, value: int | None, reason: str | None, archivist: str) -> None:
         """Change how the archive resolves claims, from now on; answers as known before stay."""
         if name not in POLICIES:
-            raise WarlogError(f"unknown policy '{name}'{did_you_mean(name, POLICIES)}; "
-                              f"the policies are {', '.join(POLICIES)}")
+            raise WarlogError(
+                f"unknown policy '{name}'{did_you_mean(name, POLICIES)}; "
+                f"the policies are {', '.join(POLICIES)}"
+            )
         if not reason or not reason.strip():
             raise WarlogError("--reason: say why the policy changes")
         if (wrong := text.problem(reason, "free")) is not None:
@@ -247,16 +255,24 @@ class Archive(Application[UUID]):
         for stored in self.recorder.select_events(POLICY_ID):
             event: Any = self.mapper.to_domain_event(stored)
             if type(event).__qualname__ == "Policy.Set":
-                changes.append(PolicyChange(clock.format_time(event.timestamp), event.archivist,
-                                            event.name, event.value, event.reason))
+                changes.append(
+                    PolicyChange(
+                        clock.format_time(event.timestamp),
+                        event.archivist,
+                        event.name,
+                        event.value,
+                        event.reason,
+                    )
+                )
         values: dict[str, int | None] = dict(POLICIES)
         for change in changes:
             if change.recorded_at <= known:
                 values[change.name] = change.value
         return PolicyView(known, values, tuple(changes))
 
-    def rule(self, known_at: str, by: By = "side", dates: Dates = "latest",
-             pressure_days: PressureDays = "policy") -> Rule:
+    def rule(
+        self, known_at: str, by: By = "side", dates: Dates = "latest", pressure_days: PressureDays = "policy"
+    ) -> Rule:
         """The options of an answer as known at `known_at`, the window from the policy then."""
         if by not in ("side", "actor"):
             raise WarlogError(f"--by: '{by}' is not a way to resolve; use side or actor")
@@ -269,8 +285,9 @@ class Archive(Application[UUID]):
         elif isinstance(pressure_days, int) and pressure_days >= 1:
             window = pressure_days
         else:
-            raise WarlogError(f"--pressure-days: '{pressure_days}' is not a number of days; "
-                              "give 1 or more, or 'unlimited'")
+            raise WarlogError(
+                f"--pressure-days: '{pressure_days}' is not a number of days; give 1 or more, or 'unlimited'"
+            )
         return Rule(by, dates, window)
 
     def default_rule(self, known_at: str) -> Rule:
@@ -334,7 +351,7 @@ class Archive(Application[UUID]):
         if signer is None:
             keys = self.keys()
             if keys is not None and keys.archive_key is not None:
-                from warlog.keyring import Signer  # cryptography loads only for signing archives
+                from warlog.audit.keyring import Signer  # cryptography loads only for signing archives
 
                 signer = Signer(keys, self.keys_dir)
         if signer is not None:
@@ -345,7 +362,8 @@ class Archive(Application[UUID]):
         except IntegrityError:
             for aggregate in aggregates:
                 if isinstance(aggregate, Report) and self._moved_on(
-                        aggregate.id, first_versions[aggregate.id]):
+                    aggregate.id, first_versions[aggregate.id]
+                ):
                     raise Conflict(
                         f"another archivist changed report '{aggregate.report_id}' at the same "
                         "moment; nothing was written: look at it again and re-run the command"
@@ -402,8 +420,7 @@ class Archive(Application[UUID]):
         places = self.places()
         if found:
             raise NotFound(places.ambiguous(name, found))
-        raise NotFound(f"unknown place '{name}'{places.did_you_mean(name)}; "
-                       "'warlog places' lists them")
+        raise NotFound(f"unknown place '{name}'{places.did_you_mean(name)}; 'warlog places' lists them")
 
     def state(
         self,
@@ -425,11 +442,18 @@ class Archive(Application[UUID]):
         rule = self.rule(known, by, dates, pressure_days)
         # The stored steps follow the default rule with the policy's window as known then.
         policy = rule if pressure_days == "policy" else self.default_rule(known)
-        if rule == Rule("side", "latest", policy.pressure_days) \
-                and (min_reliability, min_credibility) == ("F", 6):
+        if rule == Rule("side", "latest", policy.pressure_days) and (min_reliability, min_credibility) == (
+            "F",
+            6,
+        ):
             return State(day, known, _sorted(self.view.states(known, day, canonical)), rule)
-        rows = self.view.claims(known, place=canonical, until=day,
-                                min_reliability=min_reliability, min_credibility=min_credibility)
+        rows = self.view.claims(
+            known,
+            place=canonical,
+            until=day,
+            min_reliability=min_reliability,
+            min_credibility=min_credibility,
+        )
         parents = self.view.parents(known) if rule.by == "side" else {}
         info = self.view.place_info(canonical)
         states = []
@@ -456,17 +480,18 @@ class Archive(Application[UUID]):
         canonical = self.place_name(place)
         known = known_at or clock.format_time(clock.now())
         rule = self.rule(known, by, dates, pressure_days)
-        return Timeline(*self._walk(canonical, known, rule, min_reliability, min_credibility),
-                        rule=rule)
+        return Timeline(*self._walk(canonical, known, rule, min_reliability, min_credibility), rule=rule)
 
-    def _walk(self, place: str, known: str, rule: Rule, min_reliability: str = "F",
-              min_credibility: int = 6) -> tuple[str, str, tuple[Interval, ...], tuple[str, ...]]:
+    def _walk(
+        self, place: str, known: str, rule: Rule, min_reliability: str = "F", min_credibility: int = 6
+    ) -> tuple[str, str, tuple[Interval, ...], tuple[str, ...]]:
         """The default rule reads the stored walk; any other walks the claims as known then."""
         named = self.view.place_info(place)[place]
         if rule == self.default_rule(known) and (min_reliability, min_credibility) == ("F", 6):
             return named.name, known, intervals(self.view.stored_steps(place, known)), named.within
-        rows = self.view.claims(known, place=place, min_reliability=min_reliability,
-                                min_credibility=min_credibility)
+        rows = self.view.claims(
+            known, place=place, min_reliability=min_reliability, min_credibility=min_credibility
+        )
         return named.name, known, intervals(self.walk(rows, known, rule)), named.within
 
     def walk(self, rows: Iterable[Any], known: str, rule: Rule) -> Iterator[Step]:
@@ -474,9 +499,7 @@ class Archive(Application[UUID]):
         parents = self.view.parents(known) if rule.by == "side" else {}
         return steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
 
-    def history(
-        self, subject: str, since: str | None = None, until: str | None = None
-    ) -> tuple[Change, ...]:
+    def history(self, subject: str, since: str | None = None, until: str | None = None) -> tuple[Change, ...]:
         """Every event that touched a place, a report or an actor, in log order."""
         self.catch_up()
         places = self.view.lookup_names("place", subject)
@@ -490,10 +513,8 @@ class Archive(Application[UUID]):
         actor = self.view.lookup_name("actor", subject)
         if actor is not None:
             return tuple(self.view.history(actor=actor, since=since, until=until))
-        choices = [*self.places().all_names(), *self.actors().all_names(),
-                   *self.view.report_ids()]
-        raise NotFound(f"'{subject}' is not a place, a report or an actor"
-                       f"{did_you_mean(subject, choices)}")
+        choices = [*self.places().all_names(), *self.actors().all_names(), *self.view.report_ids()]
+        raise NotFound(f"'{subject}' is not a place, a report or an actor{did_you_mean(subject, choices)}")
 
     def log(  # type: ignore[override]  # the library's `log` is a deprecated alias
         self, since: str | None = None, limit: int | None = None
@@ -527,8 +548,9 @@ class Archive(Application[UUID]):
 
         return diff_known(self, at, known_at, vs, **filters)
 
-    def diff_dates(self, start: str, end: str | None = None, known_at: str | None = None,
-                   **filters: Any) -> Any:
+    def diff_dates(
+        self, start: str, end: str | None = None, known_at: str | None = None, **filters: Any
+    ) -> Any:
         """Places whose status or controller changed between two valid dates."""
         from warlog.diff import diff_dates
 
@@ -548,8 +570,7 @@ class Archive(Application[UUID]):
             if isinstance(registry, Places):
                 details["within"] = registry.parents(entry_id)
             entries.append(Entry(e["name"], tuple(e["aliases"]), details))
-        return tuple(sorted(entries, key=lambda e: (e.name.casefold(),
-                                                    e.details.get("within") or [])))
+        return tuple(sorted(entries, key=lambda e: (e.name.casefold(), e.details.get("within") or [])))
 
 
 def intervals(walk: Iterable[Step]) -> tuple[Interval, ...]:
@@ -600,13 +621,17 @@ def _coordinate(name: str, value: Any) -> Any:
 
 
 def log_entry(position: int, event: Any, report: str | None = None) -> LogEntry:
-    data = {k: v for k, v in event.__dict__.items()
-            if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")}
+    data = {
+        k: v
+        for k, v in event.__dict__.items()
+        if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+    }
     archivist = data.pop("archivist", "")
     cls = type(event)
     subject = report or getattr(event, "name", None) or ""
-    return LogEntry(position, clock.format_time(event.timestamp), archivist,
-                    cls.__qualname__, str(subject), data)
+    return LogEntry(
+        position, clock.format_time(event.timestamp), archivist, cls.__qualname__, str(subject), data
+    )
 
 
 def starter_records() -> Iterator[Record | Problem]:

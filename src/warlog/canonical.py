@@ -36,8 +36,7 @@ def canonical(value: Any) -> bytes:
 
 def _has_wide_key(value: Any) -> bool:
     if isinstance(value, dict):
-        return any((not k.isascii() and max(k) >= "\ue000") or _has_wide_key(v)
-                   for k, v in value.items())
+        return any((not k.isascii() and max(k) >= "\ue000") or _has_wide_key(v) for k, v in value.items())
     if isinstance(value, list):
         return any(_has_wide_key(v) for v in value)
     return False
@@ -45,8 +44,7 @@ def _has_wide_key(value: Any) -> bool:
 
 def _utf16_ordered(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _utf16_ordered(value[k])
-                for k in sorted(value, key=lambda k: k.encode("utf-16-be"))}
+        return {k: _utf16_ordered(value[k]) for k in sorted(value, key=lambda k: k.encode("utf-16-be"))}
     if isinstance(value, list):
         return [_utf16_ordered(v) for v in value]
     return value
@@ -72,8 +70,9 @@ def signed_bytes(event: Any) -> bytes:
 
 def leaf(position: int, event: Any) -> bytes:
     """The Merkle leaf of the event at a log position."""
-    return canonical({**event_record(event), "position": position,
-                      "signature": event.__dict__.get("signature")})
+    return canonical(
+        {**event_record(event), "position": position, "signature": event.__dict__.get("signature")}
+    )
 
 
 def nfc(value: Any) -> Any:

@@ -27,8 +27,7 @@ _raw: ContextVar[bool] = ContextVar("warlog_raw_csv", default=False)
 
 def neutralised(value: Any) -> Any:
     """The cell as it may be written: text that a spreadsheet would run gets a leading quote."""
-    if (isinstance(value, str) and value.startswith(TRIGGERS)
-            and not _PLAIN_NUMBER.fullmatch(value)):
+    if isinstance(value, str) and value.startswith(TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

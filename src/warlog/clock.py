@@ -68,23 +68,25 @@ def parse_timestamp(text: str, *, bare_date: bool = True) -> tuple[datetime, str
     except ValueError as error:
         raise ValueError(str(error).replace(_shown(day), _shown(text), 1)) from None
     if offset is None:
-        raise ValueError(f"{_shown(text)} has no UTC offset; add Z (UTC) or one like +02:00, "
-                         "e.g. 2024-12-08T12:00:00Z")
+        raise ValueError(
+            f"{_shown(text)} has no UTC offset; add Z (UTC) or one like +02:00, e.g. 2024-12-08T12:00:00Z"
+        )
     if int(hours) > 23 or int(minutes) > 59 or int(seconds) > 59:
         leap = " (leap seconds are not accepted; write :59)" if seconds == "60" else ""
-        raise ValueError(f"{_shown(text)} is not a time of day: hours run 00-23, minutes and "
-                         f"seconds 00-59{leap}")
+        raise ValueError(
+            f"{_shown(text)} is not a time of day: hours run 00-23, minutes and seconds 00-59{leap}"
+        )
     offset = "+00:00" if offset in ("Z", "z") else offset
     if int(offset[1:3]) > 23 or int(offset[4:6]) > 59:
-        raise ValueError(f"{_shown(text)} has an impossible UTC offset {offset}; offsets run "
-                         "from -23:59 to +23:59")
+        raise ValueError(
+            f"{_shown(text)} has an impossible UTC offset {offset}; offsets run from -23:59 to +23:59"
+        )
     micro = (fraction or "").ljust(6, "0")[:6]
     local = datetime.fromisoformat(f"{day}T{hours}:{minutes}:{seconds}.{micro}{offset}")
     try:
         return local.astimezone(UTC), day
     except OverflowError:
-        raise ValueError(f"{_shown(text)} is outside the years 0001-9999 once converted to "
-                         "UTC") from None
+        raise ValueError(f"{_shown(text)} is outside the years 0001-9999 once converted to UTC") from None
 
 
 def today() -> str:

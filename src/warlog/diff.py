@@ -29,8 +29,7 @@ VISIBLE = ("status", "controller", "contested_by", "candidates", "since")
 """What a reader sees of a place's state; a change in anything else is not a change of the picture."""
 CONTROL = ("status", "controller")
 """What changes hands between two dates; a new pressuring actor alone is not news of that kind."""
-KINDS = ("reported", "corrected", "retracted", "registered", "aliases added", "part of changed",
-         "policy set")
+KINDS = ("reported", "corrected", "retracted", "registered", "aliases added", "part of changed", "policy set")
 """Kinds of history rows, in the order counts are shown; any other kind is counted after them."""
 
 
@@ -46,8 +45,7 @@ class Visible:
 
     @classmethod
     def of(cls, state: PlaceState) -> Visible:
-        return cls(state.status, state.controller, state.contested_by, state.candidates,
-                   state.since)
+        return cls(state.status, state.controller, state.contested_by, state.candidates, state.since)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,8 +102,12 @@ class KnownDiff:
     places: tuple[CausedDiff, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "known_at": self.known_at, "vs": self.vs,
-                "places": [p.to_dict() for p in self.places]}
+        return {
+            "at": self.at,
+            "known_at": self.known_at,
+            "vs": self.vs,
+            "places": [p.to_dict() for p in self.places],
+        }
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,12 @@ class DatesDiff:
     places: tuple[PlaceDiff, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"from": self.start, "to": self.end, "known_at": self.known_at,
-                "places": [p.to_dict() for p in self.places]}
+        return {
+            "from": self.start,
+            "to": self.end,
+            "known_at": self.known_at,
+            "places": [p.to_dict() for p in self.places],
+        }
 
 
 @dataclass(frozen=True)
@@ -133,8 +139,11 @@ class ArchivistChanges:
         return count_kinds(self.events)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"archivist": self.archivist, "counts": self.counts(),
-                "events": [e.to_dict() for e in self.events]}
+        return {
+            "archivist": self.archivist,
+            "counts": self.counts(),
+            "events": [e.to_dict() for e in self.events],
+        }
 
 
 @dataclass(frozen=True)
@@ -149,8 +158,12 @@ class Changes:
         return count_kinds(e for a in self.archivists for e in a.events)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"since": self.since, "until": self.until, "counts": self.counts(),
-                "archivists": [a.to_dict() for a in self.archivists]}
+        return {
+            "since": self.since,
+            "until": self.until,
+            "counts": self.counts(),
+            "archivists": [a.to_dict() for a in self.archivists],
+        }
 
 
 # Pure comparisons -----------------------------------------------------------------------------
@@ -204,8 +217,9 @@ def by_archivist(rows: Iterable[Change]) -> tuple[ArchivistChanges, ...]:
             seen.add(key)
             unique.append(row)
     ordered = sorted(unique, key=lambda r: (r.archivist.casefold(), r.archivist, r.position))
-    return tuple(ArchivistChanges(name, tuple(group))
-                 for name, group in groupby(ordered, key=lambda r: r.archivist))
+    return tuple(
+        ArchivistChanges(name, tuple(group)) for name, group in groupby(ordered, key=lambda r: r.archivist)
+    )
 
 
 # Questions to an archive ----------------------------------------------------------------------
@@ -231,10 +245,17 @@ def diff_known(
     day = _day(at, "at")
     first = _instant(known_at, "known_at")
     second = _instant(vs, "vs") if vs is not None else clock.format_time(clock.now())
-    before, after = (archive.state(at=day, known_at=t, place=place,
-                                   min_reliability=min_reliability,
-                                   min_credibility=min_credibility, **rule)
-                     for t in (first, second))
+    before, after = (
+        archive.state(
+            at=day,
+            known_at=t,
+            place=place,
+            min_reliability=min_reliability,
+            min_credibility=min_credibility,
+            **rule,
+        )
+        for t in (first, second)
+    )
     diffs = compare(before, after)
     rows = _recorded_between(archive, *sorted((first, second))) if diffs else []
     return KnownDiff(day, first, second, with_causes(diffs, rows))
@@ -253,12 +274,18 @@ def diff_dates(
 ) -> DatesDiff:
     """Places whose status or controller differs between the dates `start` and `end` (default today)."""
     first, second = _day(start, "start"), _day(end or clock.today(), "end")
-    known = _instant(known_at, "known_at") if known_at is not None \
-        else clock.format_time(clock.now())
-    before, after = (archive.state(at=d, known_at=known, place=place,
-                                   min_reliability=min_reliability,
-                                   min_credibility=min_credibility, **rule)
-                     for d in (first, second))
+    known = _instant(known_at, "known_at") if known_at is not None else clock.format_time(clock.now())
+    before, after = (
+        archive.state(
+            at=d,
+            known_at=known,
+            place=place,
+            min_reliability=min_reliability,
+            min_credibility=min_credibility,
+            **rule,
+        )
+        for d in (first, second)
+    )
     return DatesDiff(first, second, known, compare(before, after, CONTROL))
 
 

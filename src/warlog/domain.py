@@ -110,22 +110,32 @@ class Report(Recorded):
     def has_correction(self, claim: int, changes: ClaimValues, reason: str) -> bool:
         return (claim, changes, reason) in self.corrections
 
-    def correct(self, claim: int, changes: ClaimValues, reason: str, archivist: str,
-                acled: dict[str, str] | None = None) -> None:
+    def correct(
+        self,
+        claim: int,
+        changes: ClaimValues,
+        reason: str,
+        archivist: str,
+        acled: dict[str, str] | None = None,
+    ) -> None:
         current = self.current_claim(claim)
         if all(current.get(name) == value for name, value in changes.items()):
             listed = ", ".join(f"{n}={v!r}" for n, v in changes.items())
-            raise Rejected(
-                "set", f"changes nothing: claim {claim} already has {listed}; drop the correction"
-            )
+            raise Rejected("set", f"changes nothing: claim {claim} already has {listed}; drop the correction")
         if acled is None:
             self.correct_claim(claim, changes, reason, archivist)
         else:
             self.correct_claim(claim, changes, reason, archivist, acled=acled)
 
     @event("ClaimCorrected")
-    def correct_claim(self, claim: int, changes: ClaimValues, reason: str, archivist: str,
-                      acled: dict[str, str] | None = None) -> None:
+    def correct_claim(
+        self,
+        claim: int,
+        changes: ClaimValues,
+        reason: str,
+        archivist: str,
+        acled: dict[str, str] | None = None,
+    ) -> None:
         """`acled`: with an ACLED revision, the revised row, which an export then writes."""
         corrected = {**self.claims[claim - 1], **changes}
         self.claims[claim - 1] = {k: v for k, v in corrected.items() if v is not None}
@@ -186,7 +196,7 @@ class Registry(Recorded):
         raise Rejected(
             field,
             f"unknown {self.kind} '{name}'{self.did_you_mean(name)}; "
-            f"register it with a {{\"type\": \"{self.kind}\"}} record first",
+            f'register it with a {{"type": "{self.kind}"}} record first',
         )
 
     def ambiguous(self, name: str, found: list[str]) -> str:
@@ -199,11 +209,13 @@ class Registry(Recorded):
         return [n for entry in self.entries.values() for n in (entry["name"], *entry["aliases"])]
 
     def name_entries(self) -> dict[str, str]:
-        return {n: entry_id for entry_id, entry in self.entries.items()
-                for n in (entry["name"], *entry["aliases"])}
+        return {
+            n: entry_id
+            for entry_id, entry in self.entries.items()
+            for n in (entry["name"], *entry["aliases"])
+        }
 
-    def existing_entry(self, names: list[str],
-                       accept: Callable[[str], bool] | None = None) -> str | None:
+    def existing_entry(self, names: list[str], accept: Callable[[str], bool] | None = None) -> str | None:
         """The one entry these names already point at (that `accept`s, if given); two is an error."""
         hits: dict[str, str] = {}
         for name in names:
@@ -262,8 +274,9 @@ class Places(Registry):
         parts = [p.strip() for p in name.split(",")]
         for cut in range(len(parts) - 1, 0, -1):
             wanted = [key(p) for p in parts[cut:]]
-            narrowed = [p for p in super().matches(", ".join(parts[:cut]))
-                        if _in_order(wanted, self.ancestor_keys(p))]
+            narrowed = [
+                p for p in super().matches(", ".join(parts[:cut])) if _in_order(wanted, self.ancestor_keys(p))
+            ]
             # 'Bir al-Abd, North Sinai' is the district under North Sinai, not the town in it.
             nearest = [p for p in narrowed if wanted[0] in self.ancestor_keys(p)[0]]
             if nearest or narrowed:
@@ -290,8 +303,11 @@ class Places(Registry):
         return names
 
     def ambiguous(self, name: str, found: list[str]) -> str:
-        return (f"'{name}' names {len(found)} places: " + " or ".join(f"'{f}'" for f in found)
-                + "; write the place as NAME, PARENT")
+        return (
+            f"'{name}' names {len(found)} places: "
+            + " or ".join(f"'{f}'" for f in found)
+            + "; write the place as NAME, PARENT"
+        )
 
     @event("Registered")
     def register(

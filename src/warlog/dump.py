@@ -37,14 +37,20 @@ def dump(archive: Archive) -> Iterator[bytes]:
     start = 1
     while page := archive.recorder.select_notifications(start=start, limit=PAGE):
         for n in page:
-            yield orjson.dumps({
-                "position": n.id,
-                "originator_id": str(n.originator_id.hex if isinstance(n.originator_id, UUID)
-                                     else n.originator_id),
-                "originator_version": n.originator_version,
-                "topic": n.topic,
-                "state": base64.b64encode(n.state).decode(),
-            }) + b"\n"
+            yield (
+                orjson.dumps(
+                    {
+                        "position": n.id,
+                        "originator_id": str(
+                            n.originator_id.hex if isinstance(n.originator_id, UUID) else n.originator_id
+                        ),
+                        "originator_version": n.originator_version,
+                        "topic": n.topic,
+                        "state": base64.b64encode(n.state).decode(),
+                    }
+                )
+                + b"\n"
+            )
         start = page[-1].id + 1
 
 
@@ -78,8 +84,7 @@ def restore_into(store: Store, lines: Iterable[bytes], source: str) -> int:
     if store.exists():
         _refuse_if_not_empty(Archive(store.environment()))
     try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                    suffix=".restoring")
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".restoring")
     except OSError as error:
         raise WarlogError(f"--db {store.location}: cannot write there: {error.strerror}") from None
     os.close(fd)
@@ -137,8 +142,7 @@ def _refused(error: BaseException) -> bool:
     return isinstance(error, WarlogError) and str(error).startswith("restore needs an empty")
 
 
-def _events(lines: Iterable[bytes], source: str, mapper: Mapper[UUID]
-            ) -> Iterator[tuple[int, StoredEvent]]:
+def _events(lines: Iterable[bytes], source: str, mapper: Mapper[UUID]) -> Iterator[tuple[int, StoredEvent]]:
     """The dump's events, each read back through the archive's mapper before it is written."""
     previous = 0
     for number, line in enumerate(lines, start=1):
@@ -160,8 +164,9 @@ def _events(lines: Iterable[bytes], source: str, mapper: Mapper[UUID]
                 state=base64.b64decode(record["state"], validate=True),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-            raise InvalidInput([Problem(where, "", f"not a dump line ({error}); "
-                                                   "restore only what 'warlog dump' wrote")]) from None
+            raise InvalidInput(
+                [Problem(where, "", f"not a dump line ({error}); restore only what 'warlog dump' wrote")]
+            ) from None
         _readable(mapper, stored, where, position)
         yield position, stored
 
@@ -172,10 +177,26 @@ def _readable(mapper: Mapper[UUID], stored: StoredEvent, where: str, position: i
     try:
         mapper.to_domain_event(stored)
     except ForbiddenTopic as error:
-        raise InvalidInput([Problem(where, "topic", f"position {position}: '{error.shown}' is not "
-                                    "one of warlog's event types; restore only what 'warlog "
-                                    "dump' wrote")]) from None
+        raise InvalidInput(
+            [
+                Problem(
+                    where,
+                    "topic",
+                    f"position {position}: '{error.shown}' is not "
+                    "one of warlog's event types; restore only what 'warlog "
+                    "dump' wrote",
+                )
+            ]
+        ) from None
     except Exception as error:  # any undecodable byte refuses the dump, never a crash
-        raise InvalidInput([Problem(where, "state", f"position {position}: the event cannot be "
-                                    f"read ({type(error).__name__}); restore only what 'warlog "
-                                    "dump' wrote")]) from None
+        raise InvalidInput(
+            [
+                Problem(
+                    where,
+                    "state",
+                    f"position {position}: the event cannot be "
+                    f"read ({type(error).__name__}); restore only what 'warlog "
+                    "dump' wrote",
+                )
+            ]
+        ) from None

@@ -33,22 +33,66 @@ STATE_FORMATS = ("csv", "json", "geojson")
 CLAIM_FORMATS = ("csv", "jsonl", "acled")
 TIMELINE_FORMATS = ("csv", "jsonl")
 
-STATE_COLUMNS = ("place", "within", "status", "controller", "contested_by", "candidates",
-                 "since", "uncertain", "evidence_to", "lat", "lon", "claims", "at", "known_at")
-CLAIM_COLUMNS = ("report", "claim", "place", "actor", "status", "date", "source", "published",
-                 "reliability", "credibility", "attributed_to", "quote", "note",
-                 "first_recorded_at", "recorded_at", "corrected", "corrected_at", "retracted",
-                 "retracted_at", "url", "title", "fatalities", "acled_event", "known_at")
-TIMELINE_COLUMNS = ("place", "within", "from", "to", "status", "controller", "contested_by",
-                    "candidates", "known_at")
+STATE_COLUMNS = (
+    "place",
+    "within",
+    "status",
+    "controller",
+    "contested_by",
+    "candidates",
+    "since",
+    "uncertain",
+    "evidence_to",
+    "lat",
+    "lon",
+    "claims",
+    "at",
+    "known_at",
+)
+CLAIM_COLUMNS = (
+    "report",
+    "claim",
+    "place",
+    "actor",
+    "status",
+    "date",
+    "source",
+    "published",
+    "reliability",
+    "credibility",
+    "attributed_to",
+    "quote",
+    "note",
+    "first_recorded_at",
+    "recorded_at",
+    "corrected",
+    "corrected_at",
+    "retracted",
+    "retracted_at",
+    "url",
+    "title",
+    "fatalities",
+    "acled_event",
+    "known_at",
+)
+TIMELINE_COLUMNS = (
+    "place",
+    "within",
+    "from",
+    "to",
+    "status",
+    "controller",
+    "contested_by",
+    "candidates",
+    "known_at",
+)
 
 
 def choice(value: str, choices: Sequence[str], option: str) -> str:
     """Check an option's value against its choices; a user error names them."""
     if value in choices:
         return value
-    raise WarlogError(f"{option}: '{value}' is not one of {', '.join(choices)}"
-                      f"{did_you_mean(value, choices)}")
+    raise WarlogError(f"{option}: '{value}' is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
 
 
 def queries(archive: Archive) -> ExportQueries:
@@ -78,8 +122,7 @@ def binary_destination(path: str | None, *, force: bool = False) -> Iterator[Bin
         yield cast(BinaryIO, stream)
 
 
-def _target(path: str | None, *, binary: bool, force: bool = False
-            ) -> AbstractContextManager[IO[Any]]:
+def _target(path: str | None, *, binary: bool, force: bool = False) -> AbstractContextManager[IO[Any]]:
     """Regular files only, an existing one only with --force; see `outfile`."""
     return outfile.target(path, binary=binary, force=force)
 
@@ -128,17 +171,23 @@ def export_state(out: TextIO, fmt: str, state: State, places: Places) -> int:
     if fmt == "geojson":
         out.write(orjson.dumps(geojson(state, where), option=orjson.OPT_INDENT_2).decode() + "\n")
         return len(state.places)
-    return write_csv(out, STATE_COLUMNS, (state_row(state, p, where.get(p.qualified))
-                                          for p in state.places))
+    return write_csv(out, STATE_COLUMNS, (state_row(state, p, where.get(p.qualified)) for p in state.places))
 
 
 def state_row(state: State, p: PlaceState, point: tuple[float, float] | None) -> dict[str, Any]:
     lon, lat = point or (None, None)
-    return {**p.to_dict(), "place": p.label, "within": ", ".join(p.within),
-            "contested_by": joined(p.contested_by),
-            "candidates": joined(p.candidates),
-            "claims": joined(f"{c.report}#{c.claim}" for c in p.claims),
-            "lon": lon, "lat": lat, "at": state.at, "known_at": state.known_at}
+    return {
+        **p.to_dict(),
+        "place": p.label,
+        "within": ", ".join(p.within),
+        "contested_by": joined(p.contested_by),
+        "candidates": joined(p.candidates),
+        "claims": joined(f"{c.report}#{c.claim}" for c in p.claims),
+        "lon": lon,
+        "lat": lat,
+        "at": state.at,
+        "known_at": state.known_at,
+    }
 
 
 def geojson(state: State, where: dict[str, tuple[float, float] | None]) -> dict[str, Any]:
@@ -150,14 +199,15 @@ def geojson(state: State, where: dict[str, tuple[float, float] | None]) -> dict[
     features = []
     for p in state.places:
         point = where.get(p.qualified)
-        features.append({
-            "type": "Feature",
-            "id": p.qualified,
-            "geometry": None if point is None else {"type": "Point", "coordinates": list(point)},
-            "properties": {**p.to_dict(), "at": state.at, "known_at": state.known_at},
-        })
-    return {"type": "FeatureCollection", "at": state.at, "known_at": state.known_at,
-            "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "id": p.qualified,
+                "geometry": None if point is None else {"type": "Point", "coordinates": list(point)},
+                "properties": {**p.to_dict(), "at": state.at, "known_at": state.known_at},
+            }
+        )
+    return {"type": "FeatureCollection", "at": state.at, "known_at": state.known_at, "features": features}
 
 
 # Every claim ----------------------------------------------------------
@@ -165,15 +215,29 @@ def geojson(state: State, where: dict[str, tuple[float, float] | None]) -> dict[
 
 def claim_row(claim: ExportedClaim, known_at: str) -> dict[str, Any]:
     return {
-        "report": claim.report, "claim": claim.claim, "place": claim.place,
-        "actor": claim.actor, "status": claim.status, "date": claim.date,
-        "source": claim.source, "published": claim.published,
-        "reliability": claim.reliability, "credibility": claim.credibility,
-        "attributed_to": claim.attributed_to, "quote": claim.quote, "note": claim.note,
-        "first_recorded_at": claim.first_recorded_at, "recorded_at": claim.recorded_at,
-        "corrected": claim.corrected_at is not None, "corrected_at": claim.corrected_at,
-        "retracted": claim.retracted_at is not None, "retracted_at": claim.retracted_at,
-        "url": claim.url, "title": claim.title, **acled_columns(claim), "known_at": known_at,
+        "report": claim.report,
+        "claim": claim.claim,
+        "place": claim.place,
+        "actor": claim.actor,
+        "status": claim.status,
+        "date": claim.date,
+        "source": claim.source,
+        "published": claim.published,
+        "reliability": claim.reliability,
+        "credibility": claim.credibility,
+        "attributed_to": claim.attributed_to,
+        "quote": claim.quote,
+        "note": claim.note,
+        "first_recorded_at": claim.first_recorded_at,
+        "recorded_at": claim.recorded_at,
+        "corrected": claim.corrected_at is not None,
+        "corrected_at": claim.corrected_at,
+        "retracted": claim.retracted_at is not None,
+        "retracted_at": claim.retracted_at,
+        "url": claim.url,
+        "title": claim.title,
+        **acled_columns(claim),
+        "known_at": known_at,
     }
 
 
@@ -203,36 +267,51 @@ def export_claims(archive: Archive, out: TextIO, fmt: str, known_at: str | None 
 
 
 def timelines(
-    archive: Archive, known_at: str | None = None, min_reliability: str = "F",
-    min_credibility: int = 6, **options: Any,
+    archive: Archive,
+    known_at: str | None = None,
+    min_reliability: str = "F",
+    min_credibility: int = 6,
+    **options: Any,
 ) -> Rows[Timeline]:
     """Every place's timeline, as `Archive.timeline` gives it, one place in memory at a time."""
     moment = known(known_at)
     rule = archive.rule(moment, **options)
     info = archive.view.place_info()
     claims = queries(archive).effective_claims(
-        moment, min_reliability=min_reliability, min_credibility=min_credibility)
+        moment, min_reliability=min_reliability, min_credibility=min_credibility
+    )
     with closing(claims):
         for place, group in groupby(claims, key=lambda c: c.place):
             named = info[place]
-            yield Timeline(named.name, moment, intervals(archive.walk(group, moment, rule)),
-                           named.within, rule)
+            yield Timeline(
+                named.name, moment, intervals(archive.walk(group, moment, rule)), named.within, rule
+            )
 
 
 def export_timelines(
-    archive: Archive, out: TextIO, fmt: str, known_at: str | None = None,
-    min_reliability: str = "F", min_credibility: int = 6, **options: Any,
+    archive: Archive,
+    out: TextIO,
+    fmt: str,
+    known_at: str | None = None,
+    min_reliability: str = "F",
+    min_credibility: int = 6,
+    **options: Any,
 ) -> int:
     """Write every interval (csv) or every place's timeline (jsonl); returns rows written."""
     choice(fmt, TIMELINE_FORMATS, "--format")
-    with closing(timelines(archive, known_at, min_reliability, min_credibility,
-                           **options)) as places:
+    with closing(timelines(archive, known_at, min_reliability, min_credibility, **options)) as places:
         if fmt == "jsonl":
             return write_jsonl(out, (t.to_dict() for t in places))
         rows = (
-            {**i.to_dict(), "place": t.place, "within": ", ".join(t.within),
-             "contested_by": joined(i.contested_by),
-             "candidates": joined(i.candidates), "known_at": t.known_at}
-            for t in places for i in t.intervals
+            {
+                **i.to_dict(),
+                "place": t.place,
+                "within": ", ".join(t.within),
+                "contested_by": joined(i.contested_by),
+                "candidates": joined(i.candidates),
+                "known_at": t.known_at,
+            }
+            for t in places
+            for i in t.intervals
         )
         return write_csv(out, TIMELINE_COLUMNS, rows)

@@ -37,8 +37,12 @@ class ImportResult:
     present: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"added": dict(self.added), "skipped": dict(self.skipped), "reports": self.reports,
-                "already_present": self.present}
+        return {
+            "added": dict(self.added),
+            "skipped": dict(self.skipped),
+            "reports": self.reports,
+            "already_present": self.present,
+        }
 
 
 class Importer:
@@ -121,14 +125,24 @@ class Importer:
         # Under a named parent, a name means that parent's place; without one, any place.
         accept = None if within is None else (lambda p: entries[p]["within"] == parent)
         if within is None and len(same := self.places.matches(names[0])) > 1:
-            raise Rejected("name", self.places.ambiguous(names[0], same)
-                           .replace("write the place as NAME, PARENT", "say which with 'within'"))
+            raise Rejected(
+                "name",
+                self.places.ambiguous(names[0], same).replace(
+                    "write the place as NAME, PARENT", "say which with 'within'"
+                ),
+            )
         existing = self.places.existing_entry(names, accept)
         if existing is None:
             fresh = _unique(names)
-            self.places.register(fresh[0], fresh[1:], f.get("kind"),
-                                 _coordinate(f.get("lat")), _coordinate(f.get("lon")),
-                                 parent, self.archivist)
+            self.places.register(
+                fresh[0],
+                fresh[1:],
+                f.get("kind"),
+                _coordinate(f.get("lat")),
+                _coordinate(f.get("lon")),
+                parent,
+                self.archivist,
+            )
             self.result.added["place"] += 1
             return []
         return self._aliases(self.places, existing, names, "place")
@@ -139,19 +153,28 @@ class Importer:
         part_of = f.get("part_of")
         parent = part_of and self.actors.resolve(part_of, "part_of")
         if existing is None:
-            self.actors.register(names[0], self.actors.new_names(names)[1:], parent,
-                                 self.archivist)
+            self.actors.register(names[0], self.actors.new_names(names)[1:], parent, self.archivist)
             self.result.added["actor"] += 1
             return []
         problems = self._aliases(self.actors, existing, names, "actor")
         if "part_of" in f and parent != self.actors.entries[existing]["part_of"]:
             if not f.get("reason"):
-                return [("reason", f"changes what '{existing}' is part of (to "
-                                   f"{_shown(parent)}); say why with a \"reason\"")]
+                return [
+                    (
+                        "reason",
+                        f"changes what '{existing}' is part of (to "
+                        f'{_shown(parent)}); say why with a "reason"',
+                    )
+                ]
             cycle = self._cycle(existing, parent)
             if cycle:
-                return [("part_of", f"'{existing}' cannot be part of {_shown(parent)}: "
-                                    f"{cycle}; an actor cannot be part of itself")]
+                return [
+                    (
+                        "part_of",
+                        f"'{existing}' cannot be part of {_shown(parent)}: "
+                        f"{cycle}; an actor cannot be part of itself",
+                    )
+                ]
             self.actors.change_part_of(existing, parent, f["reason"], self.archivist)
             self.result.added["part_of"] += 1
         return problems
@@ -166,8 +189,9 @@ class Importer:
             current = self.actors.entries[current]["part_of"]
         return ""
 
-    def _aliases(self, registry: Places | Actors, existing: str, names: list[str],
-                 kind: str) -> list[tuple[str, str]]:
+    def _aliases(
+        self, registry: Places | Actors, existing: str, names: list[str], kind: str
+    ) -> list[tuple[str, str]]:
         fresh = registry.new_names(names, existing)
         if fresh:
             registry.add_aliases(existing, fresh, self.archivist)
@@ -210,14 +234,17 @@ class Importer:
         existing = self._find_report(report_id)
         if existing is not None:
             if existing.content() != content:
-                return [("id", f"report '{report_id}' already exists with different content; "
-                               "to change it, send a correction or a retraction")]
+                return [
+                    (
+                        "id",
+                        f"report '{report_id}' already exists with different content; "
+                        "to change it, send a correction or a retraction",
+                    )
+                ]
             self.result.skipped["report"] += 1
             self.result.present.append(report_id)
             return []
-        self.reports[report_id] = Report(
-            report_id=report_id, archivist=self.archivist, **content
-        )
+        self.reports[report_id] = Report(report_id=report_id, archivist=self.archivist, **content)
         self.result.added["report"] += 1
         self.result.added["claim"] += len(claims)
         self.result.reports.append(report_id)
@@ -299,11 +326,15 @@ class Importer:
         if report is not None:
             return report
         if report_id in self.failed_reports:
-            raise Rejected("report", f"report '{report_id}' was not filed because of the "
-                                     "problems above; fix those first")
+            raise Rejected(
+                "report", f"report '{report_id}' was not filed because of the problems above; fix those first"
+            )
         known = [*self.known_report_ids(), *(k for k, v in self.reports.items() if v)]
-        raise Rejected("report", f"unknown report '{report_id}'{did_you_mean(report_id, known)}; "
-                                 "file the report before correcting or retracting it")
+        raise Rejected(
+            "report",
+            f"unknown report '{report_id}'{did_you_mean(report_id, known)}; "
+            "file the report before correcting or retracting it",
+        )
 
 
 def derived_id(content: dict[str, Any], published_day: str) -> str:

@@ -50,8 +50,7 @@ class OutOfStep(WarlogError):
     """The read model's tracking position does not match what it has projected."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"the read model is out of step with the log ({detail}); "
-                         "run 'warlog rebuild'")
+        super().__init__(f"the read model is out of step with the log ({detail}); run 'warlog rebuild'")
 
 
 def database_errors() -> tuple[type[BaseException], ...]:
@@ -76,8 +75,10 @@ def tracked_position(view: ReadModel) -> tuple[int | None, str | None]:
     while another process projects; the position it returns saves the
     catch-up a query of its own.
     """
-    statement = (f"SELECT (SELECT notification_id FROM {view._tracking_table} "
-                 "WHERE application_name=?), (SELECT MAX(position) FROM warlog_leaves)")
+    statement = (
+        f"SELECT (SELECT notification_id FROM {view._tracking_table} "
+        "WHERE application_name=?), (SELECT MAX(position) FROM warlog_leaves)"
+    )
     try:
         with view._transaction(commit=False) as c:
             c.execute(view._sql(statement), (view.application_name,))
@@ -87,12 +88,10 @@ def tracked_position(view: ReadModel) -> tuple[int | None, str | None]:
     if tracked == last:
         return tracked, None
     if tracked is None:
-        return None, (f"its tracking position is missing, but it has projected up to "
-                      f"position {last}")
+        return None, (f"its tracking position is missing, but it has projected up to position {last}")
     if last is None:
         return tracked, f"its tracking position is {tracked}, but it has projected nothing"
-    return tracked, (f"its tracking position is {tracked}, but it has projected up to "
-                     f"position {last}")
+    return tracked, (f"its tracking position is {tracked}, but it has projected up to position {last}")
 
 
 def check_in_step(view: ReadModel) -> int | None:
@@ -120,8 +119,10 @@ def replay_differences(archive: Archive) -> list[str]:
                 return [f"the log cannot be replayed to check the read model: {error}"]
             difference = first_difference(archive.view, scratch)
     except database_errors() as error:
-        return [f"the read model could not be checked: no scratch copy could be made "
-                f"({_first_line(error)}); 'verify --no-read-model' checks the log alone"]
+        return [
+            f"the read model could not be checked: no scratch copy could be made "
+            f"({_first_line(error)}); 'verify --no-read-model' checks the log alone"
+        ]
     return [] if difference is None else [difference]
 
 
@@ -181,9 +182,11 @@ def first_difference(stored: ReadModel, replayed: ReadModel) -> str | None:
         rows = zip_longest(stored._rows(statement, ()), replayed._rows(statement, ()))
         for number, (mine, theirs) in enumerate(rows, start=1):
             if mine != theirs:
-                return (f"read model table {table} differs from a replay of the log at row "
-                        f"{number} (in column order): {_describe(columns, mine, theirs)}; "
-                        "run 'warlog rebuild' once the log verifies")
+                return (
+                    f"read model table {table} differs from a replay of the log at row "
+                    f"{number} (in column order): {_describe(columns, mine, theirs)}; "
+                    "run 'warlog rebuild' once the log verifies"
+                )
     return None
 
 
@@ -201,8 +204,9 @@ def _describe(columns: tuple[str, ...], stored: Any, replayed: Any) -> str:
     if stored is None:
         return f"replayed ({_cells(columns, replayed)}) is missing from the stored table"
     differing = [i for i, (a, b) in enumerate(zip(stored, replayed, strict=True)) if a != b]
-    changed = ", ".join(f"{columns[i]}: stored {_value(stored[i])}, replayed "
-                        f"{_value(replayed[i])}" for i in differing)
+    changed = ", ".join(
+        f"{columns[i]}: stored {_value(stored[i])}, replayed {_value(replayed[i])}" for i in differing
+    )
     return f"{_cells(columns[:2], stored[:2])}; {changed}"
 
 
@@ -212,7 +216,7 @@ def _cells(columns: tuple[str, ...], row: Any) -> str:
 
 def _value(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= SHOWN_VALUE else text[:SHOWN_VALUE - 1] + "…"
+    return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 1] + "…"
 
 
 def _first_line(error: BaseException) -> str:
@@ -226,22 +230,33 @@ def record_forced_rebuild(view: ReadModel, findings: list[tuple[int | None, str]
     """Keep what verify found when a rebuild was forced, where no rebuild drops it."""
     at = clock.format_time(clock.now())
     with view._transaction(commit=True) as c:
-        c.execute(view._sql(f"CREATE TABLE IF NOT EXISTS {FORCED} ("
-                            "recorded_at TEXT NOT NULL, position BIGINT, message TEXT NOT NULL)"))
+        c.execute(
+            view._sql(
+                f"CREATE TABLE IF NOT EXISTS {FORCED} ("
+                "recorded_at TEXT NOT NULL, position BIGINT, message TEXT NOT NULL)"
+            )
+        )
         for position, message in findings:
-            c.execute(view._sql(f"INSERT INTO {FORCED} VALUES (?, ?, ?)"),
-                      (at, position, message))
+            c.execute(view._sql(f"INSERT INTO {FORCED} VALUES (?, ?, ?)"), (at, position, message))
 
 
 def forced_rebuilds(view: ReadModel) -> list[tuple[int | None, str]]:
     """(position, message) of every finding a forced rebuild overrode, oldest first."""
     try:
         with view._transaction(commit=False) as c:
-            c.execute(view._sql(f"SELECT recorded_at, position, message FROM {FORCED} "
-                                "ORDER BY recorded_at, position"))
+            c.execute(
+                view._sql(
+                    f"SELECT recorded_at, position, message FROM {FORCED} ORDER BY recorded_at, position"
+                )
+            )
             rows = c.fetchall()
     except database_errors():
         return []  # no rebuild was ever forced
-    return [(None if r[1] is None else int(r[1]),
-             f"a rebuild was forced at {r[0]} over this finding, so the recorded tree was "
-             f"recomputed from the log as it then was: {r[2]}") for r in rows]
+    return [
+        (
+            None if r[1] is None else int(r[1]),
+            f"a rebuild was forced at {r[0]} over this finding, so the recorded tree was "
+            f"recomputed from the log as it then was: {r[2]}",
+        )
+        for r in rows
+    ]

@@ -23,8 +23,9 @@ from functools import lru_cache
 _SEPARATORS = str.maketrans({c: " " for c in "-_/\u2010\u2011\u2012\u2013\u2014"})
 _DROPPED = str.maketrans({c: None for c in "'`\u2019\u2018\u02bc\u02bb\u00b4\u02be\u02bf\u0640"})
 # Arabic letters written interchangeably: hamza on or under alef, madda, wasla; alef maqsura.
-_ARABIC = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627",
-                         "\u0671": "\u0627", "\u0649": "\u064a"})
+_ARABIC = str.maketrans(
+    {"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627", "\u0649": "\u064a"}
+)
 CUTOFF = 60.0
 
 
@@ -41,8 +42,9 @@ def key(name: str) -> str:
     return " ".join(folded.split()).casefold()
 
 
-def suggestions(word: str, choices: Iterable[str], limit: int = 3,
-                entries: Mapping[str, str] | None = None) -> list[str]:
+def suggestions(
+    word: str, choices: Iterable[str], limit: int = 3, entries: Mapping[str, str] | None = None
+) -> list[str]:
     """The choices closest to a mistyped word, best first, one per entry.
 
     `entries` maps a name or alias to the entry it names; a suggestion is then
@@ -56,8 +58,7 @@ def suggestions(word: str, choices: Iterable[str], limit: int = 3,
         by_key.setdefault(key(choice), choice)
     if not by_key:
         return []
-    found = process.extract(key(word), list(by_key), scorer=fuzz.ratio, score_cutoff=CUTOFF,
-                            limit=limit * 4)
+    found = process.extract(key(word), list(by_key), scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=limit * 4)
     best: dict[str, str] = {}
     for candidate, _, _ in sorted(found, key=lambda hit: (-hit[1], hit[0])):
         name = by_key[candidate]

@@ -22,8 +22,13 @@ from typing import IO, Any
 
 from warlog.errors import WarlogError
 
-_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
-          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def check(path: str, *, force: bool = False, option: str = "-o") -> Path:
@@ -39,16 +44,16 @@ def check(path: str, *, force: bool = False, option: str = "-o") -> Path:
         raise WarlogError(f"{option} {path}: is a directory; give a file name")
     for test, kind in _KINDS:
         if test(mode):
-            raise WarlogError(f"{option} {path}: is {kind}; warlog writes only regular files, "
-                              "give the name of a new file")
+            raise WarlogError(
+                f"{option} {path}: is {kind}; warlog writes only regular files, give the name of a new file"
+            )
     if not force:
         raise WarlogError(f"{option} {path}: already exists; pass --force to replace it")
     return target
 
 
 @contextmanager
-def target(path: str | None, *, binary: bool, force: bool = False,
-           option: str = "-o") -> Iterator[IO[Any]]:
+def target(path: str | None, *, binary: bool, force: bool = False, option: str = "-o") -> Iterator[IO[Any]]:
     """Standard output for None or "-", else a file that appears only once complete."""
     if path is None or path == "-":
         stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
@@ -57,13 +62,11 @@ def target(path: str | None, *, binary: bool, force: bool = False,
         return
     final = check(path, force=force, option=option)
     try:
-        fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.",
-                                         suffix=".part")
+        fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
     except OSError as error:
         raise WarlogError(f"{option} {path}: cannot write there: {error.strerror}") from None
     try:
-        with (os.fdopen(fd, "wb") if binary
-              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as stream:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream
         os.chmod(temporary, 0o666 & ~_umask())
         check(path, force=force, option=option)  # nothing special appeared meanwhile

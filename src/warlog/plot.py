@@ -33,8 +33,22 @@ from warlog.readmodel.exports import ExportedClaim
 from warlog.results import Interval, Timeline
 
 PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-    "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
 )
 NO_CONTROLLER = "#d9d9d9"
 UNKNOWN = "#f0f0f0"
@@ -59,7 +73,7 @@ def grade_shade(reliability: str, credibility: int) -> str:
 
 
 def text_colour(background: str) -> str:
-    red, green, blue = (int(background[i:i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(background[i : i + 2], 16) for i in (1, 3, 5))
     return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 130 else "white"
 
 
@@ -80,24 +94,35 @@ class Row:
 
 
 def rows(
-    archive: Archive, places: Sequence[str], known_at: str, min_reliability: str = "F",
-    min_credibility: int = 6, **options: Any,
+    archive: Archive,
+    places: Sequence[str],
+    known_at: str,
+    min_reliability: str = "F",
+    min_credibility: int = 6,
+    **options: Any,
 ) -> list[Row]:
     """The timelines of these places and their claims, as known at `known_at`."""
     view = queries(archive)
     found = []
     for place in places:
         timeline = archive.timeline(place, known_at, min_reliability, min_credibility, **options)
-        claims = view.effective_claims(known_at, place=timeline.qualified,
-                                       min_reliability=min_reliability,
-                                       min_credibility=min_credibility)
+        claims = view.effective_claims(
+            known_at,
+            place=timeline.qualified,
+            min_reliability=min_reliability,
+            min_credibility=min_credibility,
+        )
         found.append(Row(timeline, tuple(claims)))
     return found
 
 
 def draw(
-    places: Sequence[Row], out: BinaryIO, fmt: str, known_at: str,
-    since: str | None = None, until: str | None = None,
+    places: Sequence[Row],
+    out: BinaryIO,
+    fmt: str,
+    known_at: str,
+    since: str | None = None,
+    until: str | None = None,
 ) -> None:
     """Draw the rows, first place on top, and save them as PNG or SVG."""
     import matplotlib.dates as mdates
@@ -120,25 +145,29 @@ def draw(
                 continue
             for n, claim in enumerate(same_day, start=1):
                 # Claims of one day side by side within it, so each one shows.
-                axes.vlines(x + n / (len(same_day) + 1), y - 0.47, y - 0.33, linewidth=1.4,
-                            colors=grade_shade(claim.reliability, claim.credibility))
+                axes.vlines(
+                    x + n / (len(same_day) + 1),
+                    y - 0.47,
+                    y - 0.33,
+                    linewidth=1.4,
+                    colors=grade_shade(claim.reliability, claim.credibility),
+                )
     axes.set_yticks(range(len(places)), [r.timeline.place for r in reversed(places)])
     axes.set_ylim(-0.6, len(places) - 0.45)
     axes.set_xlim(start, end)
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(
-        mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.grid(axis="x", color="#cccccc", linewidth=0.5)
     axes.set_axisbelow(True)
     axes.set_xlabel("valid time (the day a claim is about)")
     axes.set_title(f"Control over valid time, as known at record time {known_at}", loc="left")
-    figure.legend(handles=legend(places), loc="outside lower center", ncols=5, fontsize=8,
-                  frameon=False)
+    figure.legend(handles=legend(places), loc="outside lower center", ncols=5, fontsize=8, frameon=False)
     # A fixed salt for the SVG's element ids, so the same archive draws the same file.
     with rc_context({"svg.hashsalt": "warlog"}):
-        figure.savefig(out, format=fmt, dpi=150,
-                       metadata={"Date": None} if fmt == "svg" else {"Software": None})
+        figure.savefig(
+            out, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else {"Software": None}
+        )
 
 
 def span(places: Sequence[Row], since: str | None, until: str | None) -> tuple[float, float]:
@@ -170,46 +199,96 @@ def band(axes: Any, left: float, right: float, y: float, interval: Interval, wid
         face = "white"
         share = height / len(interval.candidates)
         for n, candidate in enumerate(interval.candidates):
-            axes.add_patch(Rectangle((left, bottom + n * share), right - left, share,
-                                     facecolor=actor_colour(candidate), alpha=0.45,
-                                     linewidth=0))
-        axes.add_patch(Rectangle((left, bottom), right - left, height, facecolor="none",
-                                 edgecolor="black", linestyle="--", linewidth=1))
-        axes.text((left + right) / 2, y, "?", ha="center", va="center", fontsize=13,
-                  fontweight="bold")
+            axes.add_patch(
+                Rectangle(
+                    (left, bottom + n * share),
+                    right - left,
+                    share,
+                    facecolor=actor_colour(candidate),
+                    alpha=0.45,
+                    linewidth=0,
+                )
+            )
+        axes.add_patch(
+            Rectangle(
+                (left, bottom),
+                right - left,
+                height,
+                facecolor="none",
+                edgecolor="black",
+                linestyle="--",
+                linewidth=1,
+            )
+        )
+        axes.text((left + right) / 2, y, "?", ha="center", va="center", fontsize=13, fontweight="bold")
         return
-    axes.add_patch(Rectangle((left, bottom), right - left, height, facecolor=face,
-                             edgecolor="white", linewidth=0.8))
+    axes.add_patch(
+        Rectangle((left, bottom), right - left, height, facecolor=face, edgecolor="white", linewidth=0.8)
+    )
     hatch = HATCHES.get(interval.status)
     if hatch is not None:
-        axes.add_patch(Rectangle((left, bottom), right - left, height, facecolor="none",
-                                 edgecolor=actor_colour(interval.contested_by[0]),
-                                 hatch=hatch, linewidth=0))
+        axes.add_patch(
+            Rectangle(
+                (left, bottom),
+                right - left,
+                height,
+                facecolor="none",
+                edgecolor=actor_colour(interval.contested_by[0]),
+                hatch=hatch,
+                linewidth=0,
+            )
+        )
     label = interval.controller or interval.status
     if interval.controller and hatch is not None:
         label += f", {interval.status}"
     if (right - left) / width > 0.006 * len(label) + 0.02:
-        axes.text(left + 0.01 * width, y, label, ha="left", va="center", fontsize=7,
-                  color=text_colour(face), clip_on=True)
+        axes.text(
+            left + 0.01 * width,
+            y,
+            label,
+            ha="left",
+            va="center",
+            fontsize=7,
+            color=text_colour(face),
+            clip_on=True,
+        )
 
 
 def legend(places: Sequence[Row]) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    actors = sorted({a for r in places for i in r.timeline.intervals
-                     for a in (i.controller, *i.contested_by, *i.candidates) if a})
+    actors = sorted(
+        {
+            a
+            for r in places
+            for i in r.timeline.intervals
+            for a in (i.controller, *i.contested_by, *i.candidates)
+            if a
+        }
+    )
     handles: list[Any] = [Patch(facecolor=actor_colour(a), label=a) for a in actors]
     statuses = {i.status for r in places for i in r.timeline.intervals}
     if "contested" in statuses:
-        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///",
-                             label="contested (hatched in the contester's colour)"))
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#555555",
+                hatch="///",
+                label="contested (hatched in the contester's colour)",
+            )
+        )
     if "besieged" in statuses:
-        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="xxx",
-                             label="besieged"))
+        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="xxx", label="besieged"))
     if "disputed" in statuses:
-        handles.append(Patch(facecolor="white", edgecolor="black", linestyle="--",
-                             label="disputed (?): candidates' colours"))
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="black",
+                linestyle="--",
+                label="disputed (?): candidates' colours",
+            )
+        )
     if "unknown" in statuses:
         handles.append(Patch(facecolor=UNKNOWN, edgecolor="#999999", label="unknown"))
     handles.append(Line2D([], [], color=grade_shade("A", 1), label="claim, graded A1 (dark)"))

@@ -38,9 +38,13 @@ class StateProjection(Projection[ReadModel]):
         self.view.project(events, Tracking(application_name, events[-1][0]), expected)
 
 
-def catch_up(app: Any, projection: StateProjection,
-             progress: Callable[[int], None] | None = None, position: int | None = None,
-             known: bool = False) -> int:
+def catch_up(
+    app: Any,
+    projection: StateProjection,
+    progress: Callable[[int], None] | None = None,
+    position: int | None = None,
+    known: bool = False,
+) -> int:
     """Project every event after the read model's tracking position; returns how many.
 
     `known`: the caller has just read the tracking position (`position`), so

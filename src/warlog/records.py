@@ -36,7 +36,7 @@ RECORD_TYPES = ("place", "actor", "report", "correction", "retraction")
 
 # Limits that keep a mistake, or a hostile file, from exhausting the archive or
 # the process; the README's import format lists them. Text sizes are in `text`.
-MAX_LINE_BYTES = 1024 ** 2
+MAX_LINE_BYTES = 1024**2
 MAX_DEPTH = 16  # a record nests 4 deep (report, claims, claim, value)
 
 
@@ -82,8 +82,9 @@ def read_records(lines: Iterable[str | bytes], source: str) -> Iterator[Record |
                 yield Problem(where, "", "the file is UTF-16 text, not UTF-8; save it as UTF-8")
                 return  # every line would say the same
             # a byte-order mark some editors write is not part of the record
-            line = (line.removeprefix(b"\xef\xbb\xbf") if isinstance(line, bytes)
-                    else line.removeprefix("\ufeff"))
+            line = (
+                line.removeprefix(b"\xef\xbb\xbf") if isinstance(line, bytes) else line.removeprefix("\ufeff")
+            )
         if len(line) > MAX_LINE_BYTES:
             yield Problem(where, "", too_long_line())
             continue
@@ -107,25 +108,28 @@ def not_json(line: str | bytes, error: orjson.JSONDecodeError) -> str:
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return (f"not UTF-8 (byte 0x{line[bad.start]:02X} at byte offset {bad.start} of the "
-                    "line); save the file as UTF-8")
+            return (
+                f"not UTF-8 (byte 0x{line[bad.start]:02X} at byte offset {bad.start} of the "
+                "line); save the file as UTF-8"
+            )
         if b"\x00" in line:
-            return ("holds NUL bytes, which JSON text never does; if the file is UTF-16 or "
-                    "binary, save it as UTF-8 text")
+            return (
+                "holds NUL bytes, which JSON text never does; if the file is UTF-16 or "
+                "binary, save it as UTF-8 text"
+            )
         if line.startswith(b"\xef\xbb\xbf"):
-            return ("starts with a byte-order mark (U+FEFF); only the file's first line may "
-                    "have one: delete it")
+            return (
+                "starts with a byte-order mark (U+FEFF); only the file's first line may have one: delete it"
+            )
     elif any("\ud800" <= c <= "\udfff" for c in line):
         return "not valid Unicode text (it holds a lone surrogate); save the file as UTF-8"
     if error.msg.startswith("depth limit"):
         return too_deep()
-    return (f"not valid JSON ({error.msg} at character {error.pos + 1}); each line must be "
-            "one JSON object")
+    return f"not valid JSON ({error.msg} at character {error.pos + 1}); each line must be one JSON object"
 
 
 def too_deep() -> str:
-    return (f"nested more than {MAX_DEPTH} levels deep; no record nests that deep: check the "
-            "brackets")
+    return f"nested more than {MAX_DEPTH} levels deep; no record nests that deep: check the brackets"
 
 
 def check(
@@ -137,7 +141,7 @@ def check(
     decoders keep only the last of two equal keys, so duplicates are found there.
     """
     if not isinstance(value, dict):
-        yield Problem(where, "", "a record must be a JSON object with a \"type\" field")
+        yield Problem(where, "", 'a record must be a JSON object with a "type" field')
         return
     plain = _plain(value, raw) if isinstance(raw, bytes) else None
     found = plain or survey(value)
@@ -148,8 +152,10 @@ def check(
     if raw is not None and written > found.keys:
         duplicates = list(duplicate_keys(raw))
         if duplicates:
-            yield from (Problem(where, path, f"duplicate key {shown(name)}; each field may "
-                                "appear once") for path, name in duplicates)
+            yield from (
+                Problem(where, path, f"duplicate key {shown(name)}; each field may appear once")
+                for path, name in duplicates
+            )
             return
     if not normalized:
         value = nfc(value)
@@ -160,8 +166,9 @@ def check(
             yield Problem(where, "type", f"missing; say which record this is: one of {kinds}")
         else:
             hint = did_you_mean(str(record_type), RECORD_TYPES)
-            yield Problem(where, "type",
-                          f"unknown record type {shown(record_type)}{hint}; use one of {kinds}")
+            yield Problem(
+                where, "type", f"unknown record type {shown(record_type)}{hint}; use one of {kinds}"
+            )
         return
     problems = [Problem(where, path, message) for path, message in found.problems]
     if not problems and fast_validator(record_type).is_valid(value):
@@ -201,9 +208,16 @@ def _plain(record: dict[str, Any], raw: bytes) -> _Plain | None:
     a key. Only string lengths and objects are looked at on the decoded record,
     where a record can have them.
     """
-    if (not raw.isascii() or b"\\" in raw or b"\x7f" in raw
-            or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
-            or b'" ' in raw or b'"\t' in raw or b'"\r' in raw or _long(record.values())):
+    if (
+        not raw.isascii()
+        or b"\\" in raw
+        or b"\x7f" in raw
+        or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+        or b'" ' in raw
+        or b'"\t' in raw
+        or b'"\r' in raw
+        or _long(record.values())
+    ):
         return None
     # Counting only where records have objects can only come out low, never hiding a duplicate.
     keys = len(record)
@@ -331,8 +345,14 @@ def located(error: ValidationError) -> tuple[str, str]:
     """The field a jsonschema error is about and a sentence that says how to fix it."""
     if error.validator == "dependentRequired":
         missing = [name for name in error.validator_value if name not in error.instance]
-        given = next((k for k, v in error.schema.get("dependentRequired", {}).items()
-                      if k in error.instance and set(missing) & set(v)), "")
+        given = next(
+            (
+                k
+                for k, v in error.schema.get("dependentRequired", {}).items()
+                if k in error.instance and set(missing) & set(v)
+            ),
+            "",
+        )
         path = field_path(error)
         field = ".".join(p for p in (path, missing[0] if missing else "") if p)
         together = " and ".join(sorted({given, *missing} - {""}))
@@ -344,9 +364,15 @@ def field_path(error: ValidationError) -> str:
     return _path(tuple(error.absolute_path))
 
 
-TYPE_WORDS = {"string": "text (a JSON string)", "integer": "a whole number",
-              "number": "a number", "array": "a list", "object": "an object",
-              "boolean": "true or false", "null": "null"}
+TYPE_WORDS = {
+    "string": "text (a JSON string)",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list",
+    "object": "an object",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def explain(error: ValidationError) -> str:
@@ -358,13 +384,16 @@ def explain(error: ValidationError) -> str:
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extra = [name for name in instance if name not in allowed]
-        return "; ".join(
-            f"unknown field {shown(name)}{did_you_mean(name, allowed)}" for name in extra
-        ) + f"; allowed fields are {', '.join(allowed)}"
+        return (
+            "; ".join(f"unknown field {shown(name)}{did_you_mean(name, allowed)}" for name in extra)
+            + f"; allowed fields are {', '.join(allowed)}"
+        )
     if kind == "enum":
         choices = [str(c) for c in expected]
-        return (f"{shown(instance)} is not allowed{did_you_mean(str(instance), choices)}; "
-                f"use one of {', '.join(choices)}")
+        return (
+            f"{shown(instance)} is not allowed{did_you_mean(str(instance), choices)}; "
+            f"use one of {', '.join(choices)}"
+        )
     if kind == "type":
         types = expected if isinstance(expected, list) else [expected]
         words = [TYPE_WORDS.get(str(t), str(t)) for t in types]
@@ -388,6 +417,8 @@ def explain(error: ValidationError) -> str:
 
         return f"{shown(instance)} is not a date; write it as {FORMS}"
     if kind == "pattern" and error.path and error.path[-1] in ("id", "report"):
-        return (f"{shown(instance)} is not a report id: use letters, digits and . _ : - only, "
-                "starting with a letter or digit, at most 128 characters")
+        return (
+            f"{shown(instance)} is not a report id: use letters, digits and . _ : - only, "
+            "starting with a letter or digit, at most 128 characters"
+        )
     return str(error.message)

@@ -71,11 +71,17 @@ def side_of(actor: str, parents: Mapping[str, str | None]) -> str:
     return actor
 
 
-def counted(ref: ClaimRef, actor: str, status: str, when: Bounds, rule: Rule,
-            parents: Mapping[str, str | None]) -> Claim:
+def counted(
+    ref: ClaimRef, actor: str, status: str, when: Bounds, rule: Rule, parents: Mapping[str, str | None]
+) -> Claim:
     """A stored claim as the walk counts it under `rule`."""
-    return Claim(ref, side_of(actor, parents) if rule.by == "side" else actor, status,
-                 when.last if rule.dates == "latest" else when.first, when.exact)
+    return Claim(
+        ref,
+        side_of(actor, parents) if rule.by == "side" else actor,
+        status,
+        when.last if rule.dates == "latest" else when.first,
+        when.exact,
+    )
 
 
 class Support(NamedTuple):
@@ -226,12 +232,21 @@ class _Walk:
         support.extend(self.vacancy_claims)
         return support
 
-    def step(self, day: str, since: str, keep_walk: bool,
-             visible: tuple[str, str | None, tuple[str, ...], tuple[str, ...]]) -> Step:
+    def step(
+        self,
+        day: str,
+        since: str,
+        keep_walk: bool,
+        visible: tuple[str, str | None, tuple[str, ...], tuple[str, ...]],
+    ) -> Step:
         support = self.supporting()
         return Step(
-            day, *visible, since, tuple(s.ref for s in support),
-            not all(s.exact for s in support), max((s.day for s in support), default=None),
+            day,
+            *visible,
+            since,
+            tuple(s.ref for s in support),
+            not all(s.exact for s in support),
+            max((s.day for s in support), default=None),
             self.snapshot() if keep_walk else {},
         )
 
@@ -256,8 +271,9 @@ class _Walk:
         walk.controller = snapshot["controller"]
         walk.controller_claims = rows(snapshot["controller_claims"])
         walk.candidates = {a: rows(c) for a, c in snapshot["candidates"].items()}
-        walk.pressure = {a: _Pressure(k, lapses, rows(c))
-                         for a, (k, lapses, c) in snapshot["pressure"].items()}
+        walk.pressure = {
+            a: _Pressure(k, lapses, rows(c)) for a, (k, lapses, c) in snapshot["pressure"].items()
+        }
         walk.vacancy_claims = rows(snapshot["vacancy_claims"])
         return walk
 
@@ -271,7 +287,10 @@ def _order(claim: Claim) -> tuple[str, str, int]:
 
 
 def steps(
-    claims: Iterable[Claim], pressure_days: int | None = None, resume: Step | None = None, *,
+    claims: Iterable[Claim],
+    pressure_days: int | None = None,
+    resume: Step | None = None,
+    *,
     keep_walk: bool = False,
 ) -> Iterator[Step]:
     """Walk the claims' counting days and the lapse days in ascending order, yielding each state.
@@ -288,8 +307,12 @@ def steps(
 
     def emit(day: str) -> Step:
         nonlocal since, previous
-        visible = (walk.status(), walk.controller, tuple(sorted(walk.pressure)),
-                   tuple(sorted(walk.candidates)))
+        visible = (
+            walk.status(),
+            walk.controller,
+            tuple(sorted(walk.pressure)),
+            tuple(sorted(walk.candidates)),
+        )
         if previous is None or previous.visible != visible:
             since = day
         previous = walk.step(day, since, keep_walk, visible)

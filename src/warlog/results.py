@@ -31,10 +31,22 @@ class PlaceState(NamedTuple):
     """Another place has the same name, so tables show the qualified form (not in the JSON)."""
 
     @classmethod
-    def from_step(cls, place: str, step: Step, within: tuple[str, ...] = (),
-                  shared: bool = False) -> PlaceState:
-        return cls(place, step.status, step.controller, step.contested_by, step.candidates,
-                   step.since, step.claims, within, step.uncertain, step.evidence_to, shared)
+    def from_step(
+        cls, place: str, step: Step, within: tuple[str, ...] = (), shared: bool = False
+    ) -> PlaceState:
+        return cls(
+            place,
+            step.status,
+            step.controller,
+            step.contested_by,
+            step.candidates,
+            step.since,
+            step.claims,
+            within,
+            step.uncertain,
+            step.evidence_to,
+            shared,
+        )
 
     @property
     def qualified(self) -> str:
@@ -69,14 +81,21 @@ class State:
     rule: Rule = DEFAULT_RULE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "known_at": self.known_at, **rule_dict(self.rule),
-                "places": [p.to_dict() for p in self.places]}
+        return {
+            "at": self.at,
+            "known_at": self.known_at,
+            **rule_dict(self.rule),
+            "places": [p.to_dict() for p in self.places],
+        }
 
 
 def rule_dict(rule: Rule) -> dict[str, Any]:
     """The options an answer was resolved with, as its JSON says them."""
-    return {"by": rule.by, "dates": rule.dates,
-            "pressure_days": "unlimited" if rule.pressure_days is None else rule.pressure_days}
+    return {
+        "by": rule.by,
+        "dates": rule.dates,
+        "pressure_days": "unlimited" if rule.pressure_days is None else rule.pressure_days,
+    }
 
 
 @dataclass(frozen=True)
@@ -114,8 +133,13 @@ class Timeline:
         return ", ".join((self.place, *self.within))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"place": self.place, "within": list(self.within), "known_at": self.known_at,
-                **rule_dict(self.rule), "intervals": [i.to_dict() for i in self.intervals]}
+        return {
+            "place": self.place,
+            "within": list(self.within),
+            "known_at": self.known_at,
+            **rule_dict(self.rule),
+            "intervals": [i.to_dict() for i in self.intervals],
+        }
 
 
 @dataclass(frozen=True)
@@ -195,9 +219,13 @@ class PolicyChange:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"recorded_at": self.recorded_at, "archivist": self.archivist, "name": self.name,
-                "value": "unlimited" if self.value is None else self.value,
-                "reason": self.reason}
+        return {
+            "recorded_at": self.recorded_at,
+            "archivist": self.archivist,
+            "name": self.name,
+            "value": "unlimited" if self.value is None else self.value,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -209,6 +237,8 @@ class PolicyView:
     changes: tuple[PolicyChange, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"known_at": self.known_at,
-                "policy": {k: "unlimited" if v is None else v for k, v in self.values.items()},
-                "changes": [c.to_dict() for c in self.changes]}
+        return {
+            "known_at": self.known_at,
+            "policy": {k: "unlimited" if v is None else v for k, v in self.values.items()},
+            "changes": [c.to_dict() for c in self.changes],
+        }

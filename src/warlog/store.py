@@ -46,11 +46,16 @@ class Store:
         location = db or os.environ.get("WARLOG_DB") or DEFAULT_DB
         # The SQLite driver opens names as URIs, and one with ":memory:" or
         # "mode=memory" in it would take a whole import and forget it at exit.
-        if ":memory:" in location or "mode=memory" in location or (
-                location.startswith("file:") and not location.startswith("file://")):
-            raise WarlogError(f"--db {location}: an SQLite in-memory database or URI keeps "
-                              "nothing after the command; give a file path or a "
-                              "postgresql:// URL")
+        if (
+            ":memory:" in location
+            or "mode=memory" in location
+            or (location.startswith("file:") and not location.startswith("file://"))
+        ):
+            raise WarlogError(
+                f"--db {location}: an SQLite in-memory database or URI keeps "
+                "nothing after the command; give a file path or a "
+                "postgresql:// URL"
+            )
         return cls(location)
 
     @property
@@ -98,10 +103,13 @@ class Store:
 
         env = self.connection()
         return psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"],
-            connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS, autocommit=True,
+            connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            autocommit=True,
         )
 
     def in_schema(self, schema: str) -> Store:
@@ -140,8 +148,7 @@ class Store:
                 "APPLICATION_RECORDER_TOPIC": "warlog.readmodel.sqlite:SQLiteArchiveRecorder",
                 "WARLOG_KEYS": os.environ.get("WARLOG_KEYS") or f"{self.path}.keys",
             }
-        return {**self._postgres_environment(),
-                "WARLOG_KEYS": os.environ.get("WARLOG_KEYS") or "warlog.keys"}
+        return {**self._postgres_environment(), "WARLOG_KEYS": os.environ.get("WARLOG_KEYS") or "warlog.keys"}
 
     def _postgres_environment(self) -> dict[str, str]:
         url = urlparse(self.location)
@@ -149,12 +156,15 @@ class Store:
         unknown = sorted(set(query) - {"schema"})
         if unknown:
             # A mistyped `?schema=` must not quietly put the archive in `public`.
-            raise WarlogError(f"--db {self.shown}: unknown parameter '{unknown[0]}'; "
-                              "only ?schema=NAME is understood")
+            raise WarlogError(
+                f"--db {self.shown}: unknown parameter '{unknown[0]}'; only ?schema=NAME is understood"
+            )
         schema = query.get("schema", ["public"])[-1]
         if not SCHEMA_NAME.fullmatch(schema):
-            raise WarlogError(f"--db {self.shown}: schema '{schema}' is not a plain name; use "
-                              "letters, digits and '_', not starting with a digit, at most 63")
+            raise WarlogError(
+                f"--db {self.shown}: schema '{schema}' is not a plain name; use "
+                "letters, digits and '_', not starting with a digit, at most 63"
+            )
         try:
             port = url.port or 5432
         except ValueError:

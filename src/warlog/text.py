@@ -55,8 +55,14 @@ _REFUSED_IN_TEXT = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029{_BI
 _REFUSED_IN_FREE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029{_BIDI}]")
 
 # Scripts written together within one word of a name; any other mix is refused.
-_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK",
-                  "HANGUL": "CJK", "BOPOMOFO": "CJK", "IDEOGRAPHIC": "CJK"}
+_SCRIPT_GROUPS = {
+    "HIRAGANA": "CJK",
+    "KATAKANA": "CJK",
+    "KATAKANA-HIRAGANA": "CJK",
+    "HANGUL": "CJK",
+    "BOPOMOFO": "CJK",
+    "IDEOGRAPHIC": "CJK",
+}
 # Letters that belong to no script of their own (they go with any).
 _NO_SCRIPT = frozenset({"MODIFIER"})
 
@@ -90,17 +96,23 @@ def name_problem(name: str) -> str | None:
     for position, char in enumerate(name):
         category = unicodedata.category(char)
         if category == "Cf":
-            return (f"contains the invisible character {_codepoint(char)} at position "
-                    f"{position + 1}; a name must look like what it is, so delete it")
+            return (
+                f"contains the invisible character {_codepoint(char)} at position "
+                f"{position + 1}; a name must look like what it is, so delete it"
+            )
         if category == "Co":
-            return (f"contains the private-use character {_codepoint(char)} at position "
-                    f"{position + 1}; names are plain text, so delete it")
+            return (
+                f"contains the private-use character {_codepoint(char)} at position "
+                f"{position + 1}; names are plain text, so delete it"
+            )
     for word in name.split():
         scripts = _scripts(word)
         if len(scripts) > 1:
             mixed = " and ".join(s.title() for s in sorted(scripts))
-            return (f"the word {_quoted(word)} mixes {mixed} letters, which look alike; "
-                    "write each word in one script")
+            return (
+                f"the word {_quoted(word)} mixes {mixed} letters, which look alike; "
+                "write each word in one script"
+            )
     return None
 
 
@@ -127,15 +139,18 @@ def _refused(char: str, kind: str, position: int) -> str:
     code = _codepoint(char)
     where = f"at position {position + 1}"
     if "\ud800" <= char <= "\udfff":
-        return (f"contains {code} {where}, which is not a character (the input was not "
-                "valid UTF-8); save it as UTF-8")
+        return (
+            f"contains {code} {where}, which is not a character (the input was not "
+            "valid UTF-8); save it as UTF-8"
+        )
     if char in "\t\n\r\u2028\u2029":
         if kind == "free":
             return f"contains {code} {where}; write line breaks as \\n"
         return f"contains a line break or tab ({code}) {where}; write it on one line"
     if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
-        return (f"contains the bidirectional control {code} {where}, which reorders what "
-                "a reader sees; delete it")
+        return (
+            f"contains the bidirectional control {code} {where}, which reorders what a reader sees; delete it"
+        )
     return f"contains the control character {code} {where}; delete it"
 
 

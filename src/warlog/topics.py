@@ -43,8 +43,11 @@ def allowed() -> frozenset[str]:
     """The topics of every aggregate in `warlog.domain`, its events and its snapshot class."""
     topics: set[str] = set()
     for aggregate in vars(domain).values():
-        if not (inspect.isclass(aggregate) and issubclass(aggregate, BaseAggregate)
-                and aggregate.__module__ == domain.__name__):
+        if not (
+            inspect.isclass(aggregate)
+            and issubclass(aggregate, BaseAggregate)
+            and aggregate.__module__ == domain.__name__
+        ):
             continue
         topics.add(get_topic(aggregate))
         for name in dir(aggregate):

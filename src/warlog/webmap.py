@@ -55,15 +55,33 @@ ASPECT = 1.4  # width / height of the drawing, about that of the map's place on 
 # Natural Earth 1:110m admin-0 outline of Syria (public domain), lon/lat; coarse: a
 # few coastal towns fall just outside it.
 OUTLINE = (
-    (38.792341, 33.378686), (36.834062, 32.312938), (35.719918, 32.709192),
-    (35.700798, 32.716014), (35.836397, 32.868123), (35.821101, 33.277426),
-    (36.06646, 33.824912), (36.61175, 34.201789), (36.448194, 34.593935),
-    (35.998403, 34.644914), (35.905023, 35.410009), (36.149763, 35.821535),
-    (36.41755, 36.040617), (36.685389, 36.259699), (36.739494, 36.81752),
-    (37.066761, 36.623036), (38.167727, 36.90121), (38.699891, 36.712927),
-    (39.52258, 36.716054), (40.673259, 37.091276), (41.212089, 37.074352),
-    (42.349591, 37.229873), (41.837064, 36.605854), (41.289707, 36.358815),
-    (41.383965, 35.628317), (41.006159, 34.419372), (38.792341, 33.378686),
+    (38.792341, 33.378686),
+    (36.834062, 32.312938),
+    (35.719918, 32.709192),
+    (35.700798, 32.716014),
+    (35.836397, 32.868123),
+    (35.821101, 33.277426),
+    (36.06646, 33.824912),
+    (36.61175, 34.201789),
+    (36.448194, 34.593935),
+    (35.998403, 34.644914),
+    (35.905023, 35.410009),
+    (36.149763, 35.821535),
+    (36.41755, 36.040617),
+    (36.685389, 36.259699),
+    (36.739494, 36.81752),
+    (37.066761, 36.623036),
+    (38.167727, 36.90121),
+    (38.699891, 36.712927),
+    (39.52258, 36.716054),
+    (40.673259, 37.091276),
+    (41.212089, 37.074352),
+    (42.349591, 37.229873),
+    (41.837064, 36.605854),
+    (41.289707, 36.358815),
+    (41.383965, 35.628317),
+    (41.006159, 34.419372),
+    (38.792341, 33.378686),
 )
 
 
@@ -129,8 +147,13 @@ class MapData:
 
 
 def gather(
-    archive: Archive, at: str, known_at: str | None = None, around: str | None = None,
-    radius_km: float = DEFAULT_RADIUS_KM, min_reliability: str = "F", min_credibility: int = 6,
+    archive: Archive,
+    at: str,
+    known_at: str | None = None,
+    around: str | None = None,
+    radius_km: float = DEFAULT_RADIUS_KM,
+    min_reliability: str = "F",
+    min_credibility: int = 6,
     **options: Any,
 ) -> MapData:
     """Every place's steps of state and the claims behind them, as known at `known_at`.
@@ -148,17 +171,24 @@ def gather(
     where = {label.get(p, p): point for p, point in points.items()}
     claims: dict[ClaimRef, ExportedClaim] = {}
     places = []
-    rows = queries(archive).effective_claims(moment, min_reliability=min_reliability,
-                                             min_credibility=min_credibility)
+    rows = queries(archive).effective_claims(
+        moment, min_reliability=min_reliability, min_credibility=min_credibility
+    )
     for place, group in groupby(rows, key=lambda c: c.place):
         found = list(group)
         claims.update((c.ref, c) for c in found)
-        places.append(MapPlace(label[place], where.get(label[place]),
-                               held(archive.walk(found, moment, rule))))
-    context = {label.get(n, n): (p, gazetteer.entries[n].get("kind"))
-               for n, p in points.items() if p}
-    return MapData(at, moment, tuple(places), context, claims,
-                   view_of(places, where, centre and label.get(centre, centre), radius_km))
+        places.append(
+            MapPlace(label[place], where.get(label[place]), held(archive.walk(found, moment, rule)))
+        )
+    context = {label.get(n, n): (p, gazetteer.entries[n].get("kind")) for n, p in points.items() if p}
+    return MapData(
+        at,
+        moment,
+        tuple(places),
+        context,
+        claims,
+        view_of(places, where, centre and label.get(centre, centre), radius_km),
+    )
 
 
 def held(walk: Iterable[Step]) -> tuple[Held, ...]:
@@ -168,8 +198,10 @@ def held(walk: Iterable[Step]) -> tuple[Held, ...]:
 
 
 def view_of(
-    places: Sequence[MapPlace], where: dict[str, tuple[float, float] | None],
-    centre: str | None, radius_km: float,
+    places: Sequence[MapPlace],
+    where: dict[str, tuple[float, float] | None],
+    centre: str | None,
+    radius_km: float,
 ) -> View:
     """Around one place, or around every place with a state, with a margin."""
     if centre is not None:
@@ -187,8 +219,7 @@ def view_of(
         raise WarlogError("nothing to map: no place in the archive has coordinates")
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     margin = max(0.15, 0.08 * max(max(lons) - min(lons), max(lats) - min(lats)))
-    return landscape(View(min(lons) - margin, min(lats) - margin, max(lons) + margin,
-                          max(lats) + margin))
+    return landscape(View(min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin))
 
 
 def landscape(view: View) -> View:
@@ -212,29 +243,35 @@ def page(data: MapData) -> str:
     title = f"State of control on {data.at}, as known at {data.known_at}"
     dates = data.dates
     unmapped = sorted(p.name for p in data.places if p.point is None)
-    return "".join((
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n",
-        f"<body data-day=\"{data.at}\" data-known-at=\"{escape(data.known_at)}\">\n",
-        "<header><h1>State of control on <span id=\"day\">", data.at,
-        f"</span></h1><p>as known at record time {escape(data.known_at)}</p>\n",
-        "<nav><button id=\"prev\" type=\"button\" aria-label=\"previous date\">◀</button>",
-        f"<input id=\"slider\" type=\"range\" min=\"0\" max=\"{len(dates) - 1}\" "
-        f"value=\"{dates.index(data.at)}\" aria-label=\"date\">",
-        "<button id=\"next\" type=\"button\" aria-label=\"next date\">▶</button>",
-        f"<span class=\"hint\">{len(dates)} dates with claims; click a place for the claims "
-        "behind its state</span></nav></header>\n<main>\n",
-        svg(data), "\n<aside>", legend(data),
-        "" if not unmapped else
-        f"<p class=\"unmapped\">Not on the map, no coordinates: {escape(', '.join(unmapped))}</p>",
-        "" if data.view.east - data.view.west < CLOSE_UP_DEGREES else
-        "<p class=\"credit\">Outline of Syria: Natural Earth 1:110m (public domain), "
-        "approximate.</p>",
-        "</aside>\n</main>\n",
-        popups(data),
-        f"<script type=\"application/json\" id=\"dates\">{orjson.dumps(dates).decode()}</script>\n",
-        f"<script>{SCRIPT}</script>\n</body>\n</html>\n",
-    ))
+    return "".join(
+        (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n",
+            f'<body data-day="{data.at}" data-known-at="{escape(data.known_at)}">\n',
+            '<header><h1>State of control on <span id="day">',
+            data.at,
+            f"</span></h1><p>as known at record time {escape(data.known_at)}</p>\n",
+            '<nav><button id="prev" type="button" aria-label="previous date">◀</button>',
+            f'<input id="slider" type="range" min="0" max="{len(dates) - 1}" '
+            f'value="{dates.index(data.at)}" aria-label="date">',
+            '<button id="next" type="button" aria-label="next date">▶</button>',
+            f'<span class="hint">{len(dates)} dates with claims; click a place for the claims '
+            "behind its state</span></nav></header>\n<main>\n",
+            svg(data),
+            "\n<aside>",
+            legend(data),
+            ""
+            if not unmapped
+            else f'<p class="unmapped">Not on the map, no coordinates: {escape(", ".join(unmapped))}</p>',
+            ""
+            if data.view.east - data.view.west < CLOSE_UP_DEGREES
+            else '<p class="credit">Outline of Syria: Natural Earth 1:110m (public domain), approximate.</p>',
+            "</aside>\n</main>\n",
+            popups(data),
+            f'<script type="application/json" id="dates">{orjson.dumps(dates).decode()}</script>\n',
+            f"<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        )
+    )
 
 
 def svg(data: MapData) -> str:
@@ -243,25 +280,28 @@ def svg(data: MapData) -> str:
     labels = Labels()
     drawn = [(p, *view.xy(*p.point)) for p in data.places if p.point is not None]
     labels.taken.extend((x - r, y - r, x + r, y + r) for _, x, y in drawn)
-    places = [(p, x, y, labels.text(x, y, r * 1.3, p.name, 14, css="label", force=True))
-              for p, x, y in drawn]
+    places = [(p, x, y, labels.text(x, y, r * 1.3, p.name, 14, css="label", force=True)) for p, x, y in drawn]
     parts = [
-        f"<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH:.0f} "
-        f"{view.height:.1f}\" role=\"img\" aria-label=\"map\">",
+        f'<svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} '
+        f'{view.height:.1f}" role="img" aria-label="map">',
         defs(data, r),
-        f"<rect class=\"ground\" width=\"{WIDTH:.0f}\" height=\"{view.height:.1f}\"/>",
-        graticule(view), outline(view), scale_bar(view),
+        f'<rect class="ground" width="{WIDTH:.0f}" height="{view.height:.1f}"/>',
+        graticule(view),
+        outline(view),
+        scale_bar(view),
     ]
     shown = {p.name for p in data.places}
     for name, ((lon, lat), kind) in sorted(data.context.items()):
         if name in shown or kind in AREAS or not view.contains(lon, lat):
             continue
         x, y = view.xy(lon, lat)
-        parts.append(f"<g class=\"context\"><circle cx=\"{x:.1f}\" cy=\"{y:.1f}\" "
-                     f"r=\"{r / 3:.1f}\"/>{labels.text(x, y, r / 2, name, 11)}</g>")
+        parts.append(
+            f'<g class="context"><circle cx="{x:.1f}" cy="{y:.1f}" '
+            f'r="{r / 3:.1f}"/>{labels.text(x, y, r / 2, name, 11)}</g>'
+        )
     number = 0
     for place, x, y, label in places:
-        parts.append(f"<g class=\"place\" data-place=\"{escape(place.name)}\">")
+        parts.append(f'<g class="place" data-place="{escape(place.name)}">')
         for h in place.held:
             number += 1
             parts.append(marker(h, number, place.name, x, y, r, h.holds(data.at)))
@@ -276,15 +316,18 @@ class Labels:
     def __init__(self) -> None:
         self.taken: list[Box] = []
 
-    def text(self, x: float, y: float, gap: float, name: str, size: float, *,
-             css: str = "", force: bool = False) -> str:
+    def text(
+        self, x: float, y: float, gap: float, name: str, size: float, *, css: str = "", force: bool = False
+    ) -> str:
         """A <text> at the first free side (right, left, above, below); "" if none is free,
         unless `force`, which puts it on the right anyway."""
         wide, high = 0.6 * size * len(name), size
-        sides = ((x + gap, y + high / 3, "start", x + gap),
-                 (x - gap, y + high / 3, "end", x - gap - wide),
-                 (x, y - gap - high / 4, "middle", x - wide / 2),
-                 (x, y + gap + high, "middle", x - wide / 2))
+        sides = (
+            (x + gap, y + high / 3, "start", x + gap),
+            (x - gap, y + high / 3, "end", x - gap - wide),
+            (x, y - gap - high / 4, "middle", x - wide / 2),
+            (x, y + gap + high, "middle", x - wide / 2),
+        )
         boxes = [(left, ty - high, left + wide, ty + high / 4) for _, ty, _, left in sides]
         free = [n for n, b in enumerate(boxes) if not any(overlaps(b, o) for o in self.taken)]
         if not free and not force:
@@ -292,9 +335,8 @@ class Labels:
         chosen = free[0] if free else 0
         self.taken.append(boxes[chosen])
         tx, ty, anchor, _ = sides[chosen]
-        kind = f" class=\"{css}\"" if css else ""
-        return (f"<text{kind} x=\"{tx:.1f}\" y=\"{ty:.1f}\" text-anchor=\"{anchor}\">"
-                f"{escape(name)}</text>")
+        kind = f' class="{css}"' if css else ""
+        return f'<text{kind} x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">{escape(name)}</text>'
 
 
 def overlaps(a: Box, b: Box) -> bool:
@@ -304,21 +346,25 @@ def overlaps(a: Box, b: Box) -> bool:
 def marker(h: Held, number: int, place: str, x: float, y: float, r: float, shown: bool) -> str:
     s = h.step
     classes = "step shown" if shown else "step"
-    head = (f"<g class=\"{classes}\" data-from=\"{h.start}\" data-to=\"{h.end or ''}\" "
-            f"data-status=\"{s.status}\" data-popup=\"popup-{number}\" tabindex=\"0\">"
-            f"<title>{escape(place)}: {escape(describe(s))}</title>")
-    circle = f"<circle cx=\"{x:.1f}\" cy=\"{y:.1f}\" r=\"{r:.1f}\""
+    head = (
+        f'<g class="{classes}" data-from="{h.start}" data-to="{h.end or ""}" '
+        f'data-status="{s.status}" data-popup="popup-{number}" tabindex="0">'
+        f"<title>{escape(place)}: {escape(describe(s))}</title>"
+    )
+    circle = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"'
     if s.status == "disputed":
-        body = (f"{circle} class=\"base disputed\"/><text class=\"mark\" x=\"{x:.1f}\" "
-                f"y=\"{y + r / 2.2:.1f}\">?</text>")
+        body = (
+            f'{circle} class="base disputed"/><text class="mark" x="{x:.1f}" y="{y + r / 2.2:.1f}">?</text>'
+        )
     elif s.status == "unknown":
-        body = f"{circle} fill=\"{UNKNOWN}\" class=\"base unknown\"/>"
+        body = f'{circle} fill="{UNKNOWN}" class="base unknown"/>'
     else:
-        body = f"{circle} fill=\"{actor_colour(s.controller)}\" class=\"base\"/>"
+        body = f'{circle} fill="{actor_colour(s.controller)}" class="base"/>'
         if s.contested_by:
             ring = actor_colour(s.contested_by[0])
-            body += (f"{circle} fill=\"url(#{s.status}-{ring[1:]})\" stroke=\"{ring}\" "
-                     f"stroke-width=\"{r / 2.2:.1f}\"/>")
+            body += (
+                f'{circle} fill="url(#{s.status}-{ring[1:]})" stroke="{ring}" stroke-width="{r / 2.2:.1f}"/>'
+            )
     return head + body + "</g>"
 
 
@@ -338,37 +384,50 @@ def describe(s: Step) -> str:
 
 def defs(data: MapData, r: float) -> str:
     """Hatch patterns, one per status and pressing actor's colour."""
-    wanted = {(h.step.status, actor_colour(h.step.contested_by[0]))
-              for p in data.places for h in p.held if h.step.contested_by}
+    wanted = {
+        (h.step.status, actor_colour(h.step.contested_by[0]))
+        for p in data.places
+        for h in p.held
+        if h.step.contested_by
+    }
     patterns = []
     for status, colour in sorted(wanted):
         gap = r / 2.5
-        lines = f"<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"{gap:.1f}\" stroke=\"{colour}\" " \
-                f"stroke-width=\"{gap / 2.5:.1f}\"/>"
+        lines = (
+            f'<line x1="0" y1="0" x2="0" y2="{gap:.1f}" stroke="{colour}" stroke-width="{gap / 2.5:.1f}"/>'
+        )
         if status == "besieged":
-            lines += (f"<line x1=\"0\" y1=\"0\" x2=\"{gap:.1f}\" y2=\"0\" stroke=\"{colour}\" "
-                      f"stroke-width=\"{gap / 2.5:.1f}\"/>")
-        patterns.append(f"<pattern id=\"{status}-{colour[1:]}\" patternUnits=\"userSpaceOnUse\" "
-                        f"width=\"{gap:.1f}\" height=\"{gap:.1f}\" "
-                        f"patternTransform=\"rotate(45)\">{lines}</pattern>")
+            lines += (
+                f'<line x1="0" y1="0" x2="{gap:.1f}" y2="0" stroke="{colour}" '
+                f'stroke-width="{gap / 2.5:.1f}"/>'
+            )
+        patterns.append(
+            f'<pattern id="{status}-{colour[1:]}" patternUnits="userSpaceOnUse" '
+            f'width="{gap:.1f}" height="{gap:.1f}" '
+            f'patternTransform="rotate(45)">{lines}</pattern>'
+        )
     return f"<defs>{''.join(patterns)}</defs>"
 
 
 def graticule(view: View) -> str:
     span = max(view.east - view.west, view.north - view.south)
     step = 0.1 if span < 0.6 else 0.25 if span < 1.5 else 0.5 if span < 6 else 1.0
-    parts = ["<g class=\"graticule\">"]
+    parts = ['<g class="graticule">']
     lon = math.ceil(view.west / step) * step
     while lon < view.east:
         x, _ = view.xy(lon, view.north)
-        parts.append(f"<line x1=\"{x:.1f}\" y1=\"0\" x2=\"{x:.1f}\" y2=\"{view.height:.1f}\"/>"
-                     f"<text x=\"{x + 3:.1f}\" y=\"{view.height - 4:.1f}\">{degrees(lon)}°E</text>")
+        parts.append(
+            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{view.height:.1f}"/>'
+            f'<text x="{x + 3:.1f}" y="{view.height - 4:.1f}">{degrees(lon)}°E</text>'
+        )
         lon += step
     lat = math.ceil(view.south / step) * step
     while lat < view.north:
         _, y = view.xy(view.west, lat)
-        parts.append(f"<line x1=\"0\" y1=\"{y:.1f}\" x2=\"{WIDTH:.0f}\" y2=\"{y:.1f}\"/>"
-                     f"<text x=\"3\" y=\"{y - 3:.1f}\">{degrees(lat)}°N</text>")
+        parts.append(
+            f'<line x1="0" y1="{y:.1f}" x2="{WIDTH:.0f}" y2="{y:.1f}"/>'
+            f'<text x="3" y="{y - 3:.1f}">{degrees(lat)}°N</text>'
+        )
         lat += step
     parts.append("</g>")
     return "".join(parts)
@@ -382,7 +441,7 @@ def outline(view: View) -> str:
     if view.east - view.west < CLOSE_UP_DEGREES:
         return ""
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (view.xy(*p) for p in OUTLINE))
-    return f"<polygon class=\"outline\" points=\"{points}\"/>"
+    return f'<polygon class="outline" points="{points}"/>'
 
 
 def scale_bar(view: View) -> str:
@@ -391,22 +450,35 @@ def scale_bar(view: View) -> str:
     km = next((k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500) if k >= wanted / 2), 1000)
     length = km / km_per_unit
     y = view.height - 24
-    return (f"<g class=\"scale\"><line x1=\"20\" y1=\"{y:.1f}\" x2=\"{20 + length:.1f}\" "
-            f"y2=\"{y:.1f}\"/><text x=\"20\" y=\"{y - 6:.1f}\">{km} km</text></g>")
+    return (
+        f'<g class="scale"><line x1="20" y1="{y:.1f}" x2="{20 + length:.1f}" '
+        f'y2="{y:.1f}"/><text x="20" y="{y - 6:.1f}">{km} km</text></g>'
+    )
 
 
 def legend(data: MapData) -> str:
-    actors = sorted({a for p in data.places for h in p.held
-                     for a in (h.step.controller, *h.step.contested_by, *h.step.candidates) if a})
-    items = "".join(f"<li><span class=\"swatch\" style=\"background:{actor_colour(a)}\"></span>"
-                    f"{escape(a)}</li>" for a in actors)
-    return ("<h2>Controller</h2><ul class=\"legend\">" + items + "</ul>"
-            "<h2>Status</h2><ul class=\"legend\">"
-            "<li>filled: controlled by that actor</li>"
-            "<li>hatched, ringed: contested (///) or besieged (xx) by the ring's actor</li>"
-            "<li>white with ?: disputed between candidates</li>"
-            f"<li><span class=\"swatch\" style=\"background:{UNKNOWN}\"></span>unknown</li>"
-            "<li>small grey dot: no claim</li></ul>")
+    actors = sorted(
+        {
+            a
+            for p in data.places
+            for h in p.held
+            for a in (h.step.controller, *h.step.contested_by, *h.step.candidates)
+            if a
+        }
+    )
+    items = "".join(
+        f'<li><span class="swatch" style="background:{actor_colour(a)}"></span>{escape(a)}</li>'
+        for a in actors
+    )
+    return (
+        '<h2>Controller</h2><ul class="legend">' + items + "</ul>"
+        '<h2>Status</h2><ul class="legend">'
+        "<li>filled: controlled by that actor</li>"
+        "<li>hatched, ringed: contested (///) or besieged (xx) by the ring's actor</li>"
+        "<li>white with ?: disputed between candidates</li>"
+        f'<li><span class="swatch" style="background:{UNKNOWN}"></span>unknown</li>'
+        "<li>small grey dot: no claim</li></ul>"
+    )
 
 
 def popups(data: MapData) -> str:
@@ -420,26 +492,29 @@ def popups(data: MapData) -> str:
             number += 1
             items = "".join(claim_item(data.claims[ref]) for ref in h.step.claims)
             parts.append(
-                f"<section class=\"popup\" id=\"popup-{number}\" hidden>"
-                f"<button type=\"button\" class=\"close\" aria-label=\"close\">&times;</button>"
+                f'<section class="popup" id="popup-{number}" hidden>'
+                f'<button type="button" class="close" aria-label="close">&times;</button>'
                 f"<h3>{escape(place.name)}</h3><p>{escape(describe(h.step))}</p>"
-                f"<p class=\"known\">From {h.start}{' to ' + h.end if h.end else ''}; "
+                f'<p class="known">From {h.start}{" to " + h.end if h.end else ""}; '
                 f"as known at {escape(data.known_at)}. Claims behind this state:</p>"
-                f"<ol>{items}</ol></section>")
+                f"<ol>{items}</ol></section>"
+            )
     return "\n".join(parts) + "\n"
 
 
 def claim_item(c: ExportedClaim) -> str:
     source = escape(c.source)
     if c.url and is_link(c.url):
-        source = f"<a href=\"{escape(c.url)}\" rel=\"noopener noreferrer\">{source}</a>"
+        source = f'<a href="{escape(c.url)}" rel="noopener noreferrer">{source}</a>'
     elif c.url:  # not http(s): shown, never followed
-        source += f" <span class=\"url\">({escape(c.url)})</span>"
+        source += f' <span class="url">({escape(c.url)})</span>'
     said = f" <q>{escape(c.quote)}</q>" if c.quote else ""
-    who = f" <span class=\"by\">({escape(c.attributed_to)})</span>" if c.attributed_to else ""
-    return (f"<li><b>{c.date}</b> {escape(c.actor)} {c.status} — <cite>{source}</cite> "
-            f"<span class=\"grade\" title=\"source reliability, claim credibility\">{c.grade}"
-            f"</span>{said}{who} <span class=\"ref\">{escape(c.report)}#{c.claim}</span></li>")
+    who = f' <span class="by">({escape(c.attributed_to)})</span>' if c.attributed_to else ""
+    return (
+        f"<li><b>{c.date}</b> {escape(c.actor)} {c.status} — <cite>{source}</cite> "
+        f'<span class="grade" title="source reliability, claim credibility">{c.grade}'
+        f'</span>{said}{who} <span class="ref">{escape(c.report)}#{c.claim}</span></li>'
+    )
 
 
 CSS = """
@@ -535,10 +610,13 @@ SCRIPT = """
 
 
 def render(
-    archive: Archive, at: str, known_at: str | None = None, around: str | None = None,
-    radius_km: float = DEFAULT_RADIUS_KM, min_reliability: str = "F", min_credibility: int = 6,
+    archive: Archive,
+    at: str,
+    known_at: str | None = None,
+    around: str | None = None,
+    radius_km: float = DEFAULT_RADIUS_KM,
+    min_reliability: str = "F",
+    min_credibility: int = 6,
 ) -> str:
     """The map page for one archive, date and record time."""
-    return page(gather(archive, at, known_at, around, radius_km, min_reliability,
-                       min_credibility))
-
+    return page(gather(archive, at, known_at, around, radius_km, min_reliability, min_credibility))

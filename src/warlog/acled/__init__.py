@@ -64,8 +64,19 @@ from warlog.errors import Problem
 from warlog.importer import ImportResult
 from warlog.readmodel.exports import ExportedClaim
 
-__all__ = ["COLUMNS", "REQUIRED", "AcledImport", "credibility", "event_day", "import_acled",
-           "import_deletions", "is_state_force", "rows", "unix_time", "valid_date"]
+__all__ = [
+    "COLUMNS",
+    "REQUIRED",
+    "AcledImport",
+    "credibility",
+    "event_day",
+    "import_acled",
+    "import_deletions",
+    "is_state_force",
+    "rows",
+    "unix_time",
+    "valid_date",
+]
 
 STATE_FORCE_WORDS = ("government", "military", "armed forces")
 
@@ -91,28 +102,41 @@ class AcledImport:
         return self.tally.unchanged
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.result.to_dict(),
-                "acled": {"new": self.tally.new, "revised": self.tally.revised,
-                          "unchanged": self.tally.unchanged,
-                          "not_territorial": dict(self.tally.not_territorial),
-                          "unknown_deleted": self.unknown}}
+        return {
+            **self.result.to_dict(),
+            "acled": {
+                "new": self.tally.new,
+                "revised": self.tally.revised,
+                "unchanged": self.tally.unchanged,
+                "not_territorial": dict(self.tally.not_territorial),
+                "unknown_deleted": self.unknown,
+            },
+        }
 
     def summary(self) -> str:
         t = self.tally
         skipped = sum(t.not_territorial.values())
-        lines = [f"ACLED deletions: {t.revised} retracted, {t.unchanged} already retracted"
-                 if self.deletions else
-                 f"ACLED rows: {t.new} new, {t.revised} revised, {t.unchanged} unchanged, "
-                 f"{skipped} not about territory"]
+        lines = [
+            f"ACLED deletions: {t.revised} retracted, {t.unchanged} already retracted"
+            if self.deletions
+            else f"ACLED rows: {t.new} new, {t.revised} revised, {t.unchanged} unchanged, "
+            f"{skipped} not about territory"
+        ]
         lines += [f"  skipped {n}: {kind}" for kind, n in sorted(t.not_territorial.items())]
         if self.unknown:
-            lines.append(f"deleted events the archive never had, skipped: {len(self.unknown)} "
-                         f"({', '.join(self.unknown[:5])}{', …' if len(self.unknown) > 5 else ''})")
+            lines.append(
+                f"deleted events the archive never had, skipped: {len(self.unknown)} "
+                f"({', '.join(self.unknown[:5])}{', …' if len(self.unknown) > 5 else ''})"
+            )
         return "\n".join(lines)
 
 
 def import_acled(
-    archive: Archive, lines: Iterable[bytes], source: str, archivist: str, *,
+    archive: Archive,
+    lines: Iterable[bytes],
+    source: str,
+    archivist: str,
+    *,
     register_new: bool = False,
 ) -> AcledImport:
     """Read an ACLED CSV export and import its territorial events in one transaction."""
@@ -124,7 +148,10 @@ def import_acled(
 
 
 def import_deletions(
-    archive: Archive, lines: Iterable[bytes], source: str, archivist: str,
+    archive: Archive,
+    lines: Iterable[bytes],
+    source: str,
+    archivist: str,
 ) -> AcledImport:
     """Retract the reports of the events in ACLED's deleted-events file; skip ids never imported."""
     archive.start(archivist)
@@ -179,13 +206,17 @@ def stored_row(acled: str) -> dict[str, Any]:
 
 
 def same_clash(first: ExportedClaim, second: ExportedClaim) -> bool:
-    return (second.status == "contested" and second.actor != first.actor
-            and (second.report, second.place, second.date)
-            == (first.report, first.place, first.date))
+    return (
+        second.status == "contested"
+        and second.actor != first.actor
+        and (second.report, second.place, second.date) == (first.report, first.place, first.date)
+    )
 
 
 def event_row(
-    claim: ExportedClaim, places: Places, actors: Actors,
+    claim: ExportedClaim,
+    places: Places,
+    actors: Actors,
     opponent: ExportedClaim | None = None,
 ) -> dict[str, Any]:
     event_type, sub_event = event_kind(claim, actors)
@@ -198,17 +229,25 @@ def event_row(
     if claim.status in ("besieged", "withdrawn"):
         notes = f"warlog claim: {claim.actor} {claim.status} {location}. {notes}".strip()
     return {
-        "event_id_cnty": event_id(claim), "event_date": claim.date, "year": claim.date[:4],
+        "event_id_cnty": event_id(claim),
+        "event_date": claim.date,
+        "year": claim.date[:4],
         "time_precision": 1,
         "disorder_type": "Political violence" if event_type == "Battles" else event_type,
-        "event_type": event_type, "sub_event_type": sub_event, "actor1": claim.actor,
+        "event_type": event_type,
+        "sub_event_type": sub_event,
+        "actor1": claim.actor,
         "actor2": "" if opponent is None else opponent.actor,
         "country": enclosing(places, claim.place, "country"),
         "admin1": enclosing(places, claim.place, "governorate"),
         "admin2": enclosing(places, claim.place, "district"),
-        "location": location, "latitude": entry.get("lat") or "",
-        "longitude": entry.get("lon") or "", "geo_precision": geo_precision(entry.get("kind")),
-        "source": source(claim), "notes": notes, "tags": tags,
+        "location": location,
+        "latitude": entry.get("lat") or "",
+        "longitude": entry.get("lon") or "",
+        "geo_precision": geo_precision(entry.get("kind")),
+        "source": source(claim),
+        "notes": notes,
+        "tags": tags,
         "timestamp": int(clock.parse_timestamp(claim.recorded_at)[0].timestamp()),
     }
 
@@ -216,8 +255,9 @@ def event_row(
 def event_kind(claim: ExportedClaim, actors: Actors) -> tuple[str, str]:
     if claim.status == "controlled":
         regains = is_state_force(actors, claim.actor)
-        return "Battles", ("Government regains territory" if regains
-                           else "Non-state actor overtakes territory")
+        return "Battles", (
+            "Government regains territory" if regains else "Non-state actor overtakes territory"
+        )
     if claim.status == "contested":
         return "Battles", CLASH
     return "Strategic developments", "Other"
@@ -225,7 +265,7 @@ def event_kind(claim: ExportedClaim, actors: Actors) -> tuple[str, str]:
 
 def event_id(claim: ExportedClaim) -> str:
     if claim.report.startswith(PREFIX):
-        base = claim.report[len(PREFIX):]
+        base = claim.report[len(PREFIX) :]
         return base if claim.claim == 1 else f"{base}-{claim.claim}"
     return f"{claim.report}-{claim.claim}"
 

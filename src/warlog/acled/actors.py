@@ -22,7 +22,8 @@ from warlog.names import key
 
 _STATE = re.compile(
     r"^(?P<kind>Military|Police) Forces of (?P<country>.+?) \((?P<start>\d{4})-(?P<end>\d{4})?\)"
-    r"(?:\s+(?P<unit>.+))?$")
+    r"(?:\s+(?P<unit>.+))?$"
+)
 _ABBREVIATED = re.compile(r"^(?P<abbr>[A-Za-z0-9'&.-]{2,12}):\s*(?P<name>.+)$")
 STATE_INTER = frozenset({"1", "State forces"})
 """inter1/inter2 codes for a state's forces: the number in older exports, words in newer."""

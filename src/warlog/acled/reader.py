@@ -123,8 +123,12 @@ class Reader:
     def _id_and_time(self, row: Row, wrong: list[tuple[str, str]]) -> tuple[str, int]:
         event_id = row["event_id_cnty"]
         if not EVENT_ID.match(event_id):
-            wrong.append(("event_id_cnty", f"'{event_id}' is not an ACLED event id "
-                          "(letters and digits, e.g. SYR12345)"))
+            wrong.append(
+                (
+                    "event_id_cnty",
+                    f"'{event_id}' is not an ACLED event id (letters and digits, e.g. SYR12345)",
+                )
+            )
         try:
             timestamp = unix_time(row["timestamp"])
         except ValueError as error:
@@ -132,8 +136,9 @@ class Reader:
             timestamp = 0
         return PREFIX + event_id, timestamp
 
-    def _claims(self, row: Row, status: str, order: str | None,
-                wrong: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    def _claims(
+        self, row: Row, status: str, order: str | None, wrong: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
         when, grade = "", 6
         try:
             when = valid_date(event_day(row["event_date"], order), row.get("time_precision"))
@@ -147,8 +152,7 @@ class Reader:
             wrong.append((rejected.field, rejected.message))
         place = self._place(row, wrong)
         sides = [("actor1", row["actor1"])]
-        if row["sub_event_type"] == CLASH and row["actor2"] and key(row["actor2"]) != key(
-                row["actor1"]):
+        if row["sub_event_type"] == CLASH and row["actor2"] and key(row["actor2"]) != key(row["actor1"]):
             sides.append(("actor2", row["actor2"]))
         actors = [self._actor(row, column, name, wrong) for column, name in sides]
         if wrong or place is None:
@@ -169,8 +173,11 @@ class Reader:
         if not row["country"]:
             return self._by_name(row, wrong)
         parent: str | None = None
-        levels = [("country", row["country"], "country"), ("admin1", row["admin1"], "governorate"),
-                  ("admin2", row["admin2"], "district")]
+        levels = [
+            ("country", row["country"], "country"),
+            ("admin1", row["admin1"], "governorate"),
+            ("admin2", row["admin2"], "district"),
+        ]
         for column, name, kind in levels:
             if name:
                 found = self._area(row, column, name, kind, parent, wrong)
@@ -183,32 +190,43 @@ class Reader:
             return parent
         return self._location(row, parent, wrong)
 
-    def _area(self, row: Row, column: str, name: str, kind: str, parent: str | None,
-              wrong: list[tuple[str, str]]) -> str | None:
-        spellings_of = [name, f"{name} Governorate", f"{name} Province"] if kind == "governorate" \
-            else [name, f"{name} District"] if kind == "district" else [name]
+    def _area(
+        self, row: Row, column: str, name: str, kind: str, parent: str | None, wrong: list[tuple[str, str]]
+    ) -> str | None:
+        spellings_of = (
+            [name, f"{name} Governorate", f"{name} Province"]
+            if kind == "governorate"
+            else [name, f"{name} District"]
+            if kind == "district"
+            else [name]
+        )
         for spelling in spellings_of:
-            found = [p for p in self._named(spelling)
-                     if self._entry(p)["within"] == parent
-                     and (kind != "district" or self._entry(p).get("kind") in ("district", None))]
+            found = [
+                p
+                for p in self._named(spelling)
+                if self._entry(p)["within"] == parent
+                and (kind != "district" or self._entry(p).get("kind") in ("district", None))
+            ]
             if found:
                 return found[0]
         if not self.register_new:  # a gazetteer without this level: look further in
             return parent if parent is not None else self._skip
         clash = any(self._entry(p)["within"] == parent for p in self._named(name))
-        return self._register(row, column, f"{name} District" if clash else name, kind, parent,
-                              wrong)
+        return self._register(row, column, f"{name} District" if clash else name, kind, parent, wrong)
 
     def _location(self, row: Row, parent: str | None, wrong: list[tuple[str, str]]) -> str | None:
         """A known place of that name inside the row's admin levels, or a new one under them."""
         name = row["location"]
-        inside = [p for p in self._named(name) if self._entry(p).get("kind") not in AREAS
-                  and (parent is None or self._within(p, self._top_area(parent)))]
+        inside = [
+            p
+            for p in self._named(name)
+            if self._entry(p).get("kind") not in AREAS
+            and (parent is None or self._within(p, self._top_area(parent)))
+        ]
         if inside:
             closest = [p for p in inside if self._entry(p)["within"] == parent]
             return (closest or inside)[0]
-        return self._register(row, "location", name, None, parent, wrong,
-                              coordinates(row, wrong))
+        return self._register(row, "location", name, None, parent, wrong, coordinates(row, wrong))
 
     def _by_name(self, row: Row, wrong: list[tuple[str, str]]) -> str | None:
         """Without a country column: the one place of that name, as older imports did."""
@@ -218,19 +236,30 @@ class Reader:
         if found:
             wrong.append(("location", self.places.ambiguous(row["location"], found)))
             return None
-        return self._register(row, "location", row["location"], None, None, wrong,
-                              coordinates(row, wrong))
+        return self._register(row, "location", row["location"], None, None, wrong, coordinates(row, wrong))
 
-    def _register(self, row: Row, column: str, name: str, kind: str | None,
-                  parent: str | None, wrong: list[tuple[str, str]],
-                  point: dict[str, float] | None = None) -> str | None:
+    def _register(
+        self,
+        row: Row,
+        column: str,
+        name: str,
+        kind: str | None,
+        parent: str | None,
+        wrong: list[tuple[str, str]],
+        point: dict[str, float] | None = None,
+    ) -> str | None:
         name = " ".join(name.split())
         if not self.register_new:
             known = [*self.places.all_names(), *self.new_place_names]
-            wrong.append((column, f"unknown place '{name}'"
-                                  f"{did_you_mean(name, known, self.places.name_entries())}; "
-                                  "add it (or an alias) with a {\"type\": \"place\"} record, "
-                                  "or import with --register-new"))
+            wrong.append(
+                (
+                    column,
+                    f"unknown place '{name}'"
+                    f"{did_you_mean(name, known, self.places.name_entries())}; "
+                    'add it (or an alias) with a {"type": "place"} record, '
+                    "or import with --register-new",
+                )
+            )
             return None
         place = place_id(name, parent)
         record: dict[str, Any] = {"type": "place", "name": name}
@@ -269,8 +298,7 @@ class Reader:
 
     # Actors --------------------------------------------------------------
 
-    def _actor(self, row: Row, column: str, name: str,
-               wrong: list[tuple[str, str]]) -> str | None:
+    def _actor(self, row: Row, column: str, name: str, wrong: list[tuple[str, str]]) -> str | None:
         """The archive's actor for an ACLED name, registering it (under its side) when allowed."""
         if not name:
             wrong.append((column, "is empty; give the actor's name"))
@@ -281,10 +309,15 @@ class Reader:
                 return found
         if not self.register_new:
             known = [*self.actors.all_names(), *self.actor_names.values()]
-            wrong.append((column, f"unknown actor '{name}'"
-                                  f"{did_you_mean(name, known, self.actors.name_entries())}; "
-                                  "add it (or an alias) with a {\"type\": \"actor\"} record, "
-                                  "or import with --register-new"))
+            wrong.append(
+                (
+                    column,
+                    f"unknown actor '{name}'"
+                    f"{did_you_mean(name, known, self.actors.name_entries())}; "
+                    'add it (or an alias) with a {"type": "actor"} record, '
+                    "or import with --register-new",
+                )
+            )
             return None
         return self._register_actor(row, " ".join(name.split()))
 
@@ -306,8 +339,9 @@ class Reader:
     def _ensure_force(self, row: Row, force: Any) -> str:
         """The force a unit belongs to, or the government a force serves, registered if new."""
         if force.unit is not None:  # a unit: its force, under the government
-            government = self._ensure(row, force.government,
-                                      lambda: self._register_plain(row, force.government, None))
+            government = self._ensure(
+                row, force.government, lambda: self._register_plain(row, force.government, None)
+            )
             return self._register_plain(row, force.force, government)
         return self._register_plain(row, force.government, None)
 
@@ -326,20 +360,27 @@ class Reader:
     def _emit(self, where: str, record: dict[str, Any]) -> None:
         self.items.extend(check(record, where))
 
-    def _file(self, row: Row, report_id: str, timestamp: int,
-              claims: list[dict[str, Any]]) -> None:
-        self._emit(row.where, {
-            "type": "report", "id": report_id, "source": SOURCE,
-            "published": rfc3339(timestamp), "reliability": RELIABILITY,
-            "title": f"ACLED event {row['event_id_cnty']}",
-            "note": "Imported from an ACLED CSV export: ACLED's sources are each claim's "
-                    "attribution, its notes the quote, its own fields under `acled`.",
-            "claims": claims, "acled": acled_fields(row),
-        })
+    def _file(self, row: Row, report_id: str, timestamp: int, claims: list[dict[str, Any]]) -> None:
+        self._emit(
+            row.where,
+            {
+                "type": "report",
+                "id": report_id,
+                "source": SOURCE,
+                "published": rfc3339(timestamp),
+                "reliability": RELIABILITY,
+                "title": f"ACLED event {row['event_id_cnty']}",
+                "note": "Imported from an ACLED CSV export: ACLED's sources are each claim's "
+                "attribution, its notes the quote, its own fields under `acled`.",
+                "claims": claims,
+                "acled": acled_fields(row),
+            },
+        )
         self.known[report_id] = Known([dict(c) for c in claims], set(), False, timestamp)
 
-    def _revise(self, row: Row, report_id: str, known: Known, claims: list[dict[str, Any]],
-                timestamp: int) -> None:
+    def _revise(
+        self, row: Row, report_id: str, known: Known, claims: list[dict[str, Any]], timestamp: int
+    ) -> None:
         """Correct the claims that changed, retract those gone, file those new."""
         reason = REVISION.format(timestamp)
         before = len(self.items)
@@ -347,23 +388,43 @@ class Reader:
         for number, (old, new) in enumerate(zip(known.claims, claims, strict=False), start=1):
             changes = {f: new.get(f) for f in CLAIM_FIELDS if new.get(f) != old.get(f)}
             if changes and number not in known.retracted:
-                self._emit(row.where, {"type": "correction", "report": report_id,
-                                       "claim": number, "set": changes, "reason": reason,
-                                       "acled": fields})
+                self._emit(
+                    row.where,
+                    {
+                        "type": "correction",
+                        "report": report_id,
+                        "claim": number,
+                        "set": changes,
+                        "reason": reason,
+                        "acled": fields,
+                    },
+                )
                 known.claims[number - 1] = dict(new)
         for number in range(len(claims) + 1, len(known.claims) + 1):
             if number not in known.retracted:
-                self._emit(row.where, {"type": "retraction", "report": report_id,
-                                       "claim": number,
-                                       "reason": f"{reason}: no longer part of the event"})
+                self._emit(
+                    row.where,
+                    {
+                        "type": "retraction",
+                        "report": report_id,
+                        "claim": number,
+                        "reason": f"{reason}: no longer part of the event",
+                    },
+                )
                 known.retracted.add(number)
         if len(claims) > len(known.claims):
-            self._emit(row.where, {
-                "type": "report", "id": f"{report_id}-{timestamp}", "source": SOURCE,
-                "published": rfc3339(timestamp), "reliability": RELIABILITY,
-                "title": f"{reason}: claims added to {report_id}",
-                "claims": claims[len(known.claims):],
-            })
+            self._emit(
+                row.where,
+                {
+                    "type": "report",
+                    "id": f"{report_id}-{timestamp}",
+                    "source": SOURCE,
+                    "published": rfc3339(timestamp),
+                    "reliability": RELIABILITY,
+                    "title": f"{reason}: claims added to {report_id}",
+                    "claims": claims[len(known.claims) :],
+                },
+            )
         if len(self.items) == before:
             self.tally.unchanged += 1
         else:
@@ -375,9 +436,15 @@ class Reader:
         if known is None or known.withdrawn or timestamp <= known.timestamp:
             return
         reason = REVISION.format(timestamp)
-        self._emit(row.where, {"type": "retraction", "report": report_id,
-                               "reason": f"{reason}: no longer a territorial event, now "
-                                         f"{row['event_type']}: {row['sub_event_type']}"})
+        self._emit(
+            row.where,
+            {
+                "type": "retraction",
+                "report": report_id,
+                "reason": f"{reason}: no longer a territorial event, now "
+                f"{row['event_type']}: {row['sub_event_type']}",
+            },
+        )
         known.withdrawn = True
         known.timestamp = timestamp
         self.tally.revised += 1
@@ -393,15 +460,22 @@ class Reader:
             self.items.append(Problem(row.where, "deleted_timestamp", str(error)))
             return None
         if not EVENT_ID.match(event_id):
-            self.items.append(Problem(row.where, "event_id_cnty", f"'{event_id}' is not an "
-                                      "ACLED event id (letters and digits, e.g. SYR12345)"))
+            self.items.append(
+                Problem(
+                    row.where,
+                    "event_id_cnty",
+                    f"'{event_id}' is not an ACLED event id (letters and digits, e.g. SYR12345)",
+                )
+            )
             return None
         known = self._known(PREFIX + event_id)
         if known is None:
             return event_id
         if not known.withdrawn:
-            self._emit(row.where, {"type": "retraction", "report": PREFIX + event_id,
-                                   "reason": DELETION.format(timestamp)})
+            self._emit(
+                row.where,
+                {"type": "retraction", "report": PREFIX + event_id, "reason": DELETION.format(timestamp)},
+            )
             known.withdrawn = True
             self.tally.revised += 1
         else:
@@ -427,13 +501,10 @@ def valid_date(day: str, time_precision: str | None) -> str:
         return f"{middle - timedelta(days=3)}/{middle + timedelta(days=3)}"
     if time_precision == "3":
         return day[:7]
-    raise Rejected("time_precision", f"'{time_precision}' is not an ACLED precision code; "
-                                     "use 1, 2 or 3")
+    raise Rejected("time_precision", f"'{time_precision}' is not an ACLED precision code; use 1, 2 or 3")
 
 
-def claim_values(
-    row: Row, place: str, actor: str, status: str, when: str, grade: int
-) -> dict[str, Any]:
+def claim_values(row: Row, place: str, actor: str, status: str, when: str, grade: int) -> dict[str, Any]:
     """One claim as the importer stores it, so a revision can be compared field by field."""
     note = f"ACLED {row['event_type']}: {row['sub_event_type']}"
     if row["actor2"]:
@@ -441,8 +512,13 @@ def claim_values(
     precision = [f"{c} {row[c]}" for c in ("geo_precision", "time_precision") if row.get(c)]
     if precision:
         note += "; " + ", ".join(precision)
-    claim: dict[str, Any] = {"place": place, "actor": actor, "status": status, "date": when,
-                             "credibility": grade}
+    claim: dict[str, Any] = {
+        "place": place,
+        "actor": actor,
+        "status": status,
+        "date": when,
+        "credibility": grade,
+    }
     if row.get("source"):
         claim["attributed_to"] = row["source"]
     if row.get("notes"):
@@ -460,8 +536,12 @@ def known_report(archive: Archive, report_id: str) -> Known | None:
     reasons = [r for _, _, r in report.corrections]
     reasons += [*report.retracted_claims.values(), report.retraction or ""]
     times += [int(m) for r in reasons for m in TIMESTAMP_IN_REASON.findall(r)]
-    return Known([dict(c) for c in report.claims], set(report.retracted_claims),
-                 report.retraction is not None, max(times))
+    return Known(
+        [dict(c) for c in report.claims],
+        set(report.retracted_claims),
+        report.retraction is not None,
+        max(times),
+    )
 
 
 def unix_time(text: str) -> int:
@@ -469,21 +549,25 @@ def unix_time(text: str) -> int:
     if text.isascii() and text.isdigit():
         seconds = int(text)
         if seconds > LATEST_TIMESTAMP:
-            raise ValueError(f"'{text[:30]}' is not a Unix time in seconds that a calendar "
-                             "can show (it lies after the year 9999); ACLED writes e.g. "
-                             "1733702400")
+            raise ValueError(
+                f"'{text[:30]}' is not a Unix time in seconds that a calendar "
+                "can show (it lies after the year 9999); ACLED writes e.g. "
+                "1733702400"
+            )
         return seconds
     try:
         return int(clock.parse_timestamp(text)[0].timestamp())
     except ValueError:
-        raise ValueError(f"'{text[:30]}' is not a Unix time in seconds, as ACLED writes it "
-                         "(e.g. 1733702400)") from None
+        raise ValueError(
+            f"'{text[:30]}' is not a Unix time in seconds, as ACLED writes it (e.g. 1733702400)"
+        ) from None
 
 
 def rfc3339(timestamp: int) -> str:
     """A Unix time as RFC 3339 in UTC; `unix_time` keeps it within the years 1970-9999."""
     return datetime.fromtimestamp(min(max(timestamp, 0), LATEST_TIMESTAMP), UTC).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
 
 
 def credibility(geo_precision: str | None, time_precision: str | None) -> int:
@@ -509,8 +593,7 @@ def coordinates(row: Row, wrong: list[tuple[str, str]]) -> dict[str, float]:
         except ValueError:
             value = float("nan")
         if not -limit <= value <= limit:
-            wrong.append((column, f"'{text}' is not a {column} in degrees "
-                                  f"(-{limit} to {limit})"))
+            wrong.append((column, f"'{text}' is not a {column} in degrees (-{limit} to {limit})"))
             return {}
         found[name] = value
     return found

@@ -27,19 +27,63 @@ from datetime import date, datetime
 
 from warlog.errors import Problem, WarlogError
 
-REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
-            "location", "timestamp")
-COLUMNS = ("event_id_cnty", "event_date", "year", "time_precision", "disorder_type",
-           "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2",
-           "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "iso", "region",
-           "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude",
-           "geo_precision", "source", "source_scale", "notes", "fatalities", "tags",
-           "timestamp")
+REQUIRED = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "timestamp",
+)
+COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
 """ACLED's current export, in its order; older exports have fewer, the API more (ignored)."""
 EMPTY = frozenset({"", "NA", "NULL", "null", "N/A", "NaN"})
 SEPARATORS = (",", "\t", ";")
-NAMED_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%B-%Y", "%d-%b-%Y", "%d-%b-%y",
-                 "%d %b %y", "%B %d, %Y", "%Y/%m/%d")
+NAMED_FORMATS = (
+    "%Y-%m-%d",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d-%B-%Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
+    "%B %d, %Y",
+    "%Y/%m/%d",
+)
 _SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})$")
 
 
@@ -61,12 +105,15 @@ def decode(lines: Iterable[bytes], source: str) -> str:
     try:
         return b"\n".join(lines).decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise WarlogError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start}); "
-                          "save the ACLED export as UTF-8 CSV") from None
+        raise WarlogError(
+            f"{source}: not UTF-8 text ({error.reason} at byte {error.start}); "
+            "save the ACLED export as UTF-8 CSV"
+        ) from None
 
 
 def separator(header_line: str) -> str:
     """The separator under which the header names the most of ACLED's required columns."""
+
     def found(sep: str) -> tuple[int, int]:
         fields = next(csv.reader([header_line], delimiter=sep), [])
         names = {h.strip().strip('"').lower() for h in fields}
@@ -75,8 +122,9 @@ def separator(header_line: str) -> str:
     return max(SEPARATORS, key=found)
 
 
-def read_rows(text: str, source: str, required: tuple[str, ...] = REQUIRED
-              ) -> tuple[list[Row], list[Problem]]:
+def read_rows(
+    text: str, source: str, required: tuple[str, ...] = REQUIRED
+) -> tuple[list[Row], list[Problem]]:
     """Every non-blank row of an export, or the problems that make it unreadable."""
     first = text.split("\n", 1)[0]
     sep = separator(first)
@@ -95,11 +143,17 @@ def read_rows(text: str, source: str, required: tuple[str, ...] = REQUIRED
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                problems.append(Problem(where, "", f"has {len(values)} fields but the header "
-                                        f"has {len(header)}; check its quoting"))
+                problems.append(
+                    Problem(
+                        where,
+                        "",
+                        f"has {len(values)} fields but the header has {len(header)}; check its quoting",
+                    )
+                )
                 continue
-            cells = {h: ("" if v.strip() in EMPTY else v.strip())
-                     for h, v in zip(header, values, strict=True)}
+            cells = {
+                h: ("" if v.strip() in EMPTY else v.strip()) for h, v in zip(header, values, strict=True)
+            }
             found.append(Row(where, cells))
     except csv.Error as error:
         problems.append(Problem(f"{source}:{rows.line_num}", "", f"not valid CSV ({error})"))
@@ -109,12 +163,16 @@ def read_rows(text: str, source: str, required: tuple[str, ...] = REQUIRED
 def _not_acled(missing: list[str], sep: str, required: tuple[str, ...]) -> str:
     shown = {",": "commas", "\t": "tabs", ";": "semicolons"}[sep]
     if required == REQUIRED and missing == ["sub_event_type"]:
-        return ("an ACLED export from before 2019: it has no sub_event_type column, which "
-                "says whether an event changed who holds territory; download the events "
-                "again from ACLED, whose exports since 2019 have it")
-    return (f"not an ACLED export: read with {shown} between fields (the best of commas, tabs "
-            f"and semicolons), the header lacks {', '.join(missing)}; an ACLED CSV starts "
-            f"with the columns {', '.join(COLUMNS[:8])}, …")
+        return (
+            "an ACLED export from before 2019: it has no sub_event_type column, which "
+            "says whether an event changed who holds territory; download the events "
+            "again from ACLED, whose exports since 2019 have it"
+        )
+    return (
+        f"not an ACLED export: read with {shown} between fields (the best of commas, tabs "
+        f"and semicolons), the header lacks {', '.join(missing)}; an ACLED CSV starts "
+        f"with the columns {', '.join(COLUMNS[:8])}, …"
+    )
 
 
 def day_order(rows: list[Row]) -> tuple[str | None, list[Problem]]:
@@ -131,17 +189,27 @@ def day_order(rows: list[Row]) -> tuple[str | None, list[Problem]]:
     if example is None:
         return None, []
     if firsts and seconds:
-        return None, [Problem(example.where, "event_date", "the file's dates put the day first "
-                              "in some rows and the month first in others; save it again with "
-                              "ISO dates (YYYY-MM-DD)")]
+        return None, [
+            Problem(
+                example.where,
+                "event_date",
+                "the file's dates put the day first "
+                "in some rows and the month first in others; save it again with "
+                "ISO dates (YYYY-MM-DD)",
+            )
+        ]
     if firsts or seconds:
         return ("dmy" if firsts else "mdy"), []
     text = example["event_date"]
-    readings = [_slashed(text, order).isoformat() for order in ("dmy", "mdy")
-                if _valid(text, order)]
-    return None, [Problem(example.where, "event_date", f"'{text}' could be "
-                          + " or ".join(readings) + ", and no date in the file tells day from "
-                          "month; save it again with ISO dates (YYYY-MM-DD)")]
+    readings = [_slashed(text, order).isoformat() for order in ("dmy", "mdy") if _valid(text, order)]
+    return None, [
+        Problem(
+            example.where,
+            "event_date",
+            f"'{text}' could be " + " or ".join(readings) + ", and no date in the file tells day from "
+            "month; save it again with ISO dates (YYYY-MM-DD)",
+        )
+    ]
 
 
 def event_day(text: str, order: str | None = None) -> str:
@@ -157,8 +225,10 @@ def event_day(text: str, order: str | None = None) -> str:
             return datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"'{text}' is not a date; ACLED writes e.g. '07 December 2024', "
-                     "'2024-12-07' or, re-saved by Excel, '7-Dec-24'")
+    raise ValueError(
+        f"'{text}' is not a date; ACLED writes e.g. '07 December 2024', "
+        "'2024-12-07' or, re-saved by Excel, '7-Dec-24'"
+    )
 
 
 def _slashed(text: str, order: str) -> date:

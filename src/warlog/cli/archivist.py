@@ -21,7 +21,8 @@ report_app = typer.Typer(help="Add reports one at a time.")
 @user_errors
 def init(
     bare: Annotated[bool, typer.Option(help="Start with empty place and actor registries.")] = False,
-    db: Db = None, archivist: Archivist = None,
+    db: Db = None,
+    archivist: Archivist = None,
 ) -> None:
     """Create the archive, with the starter gazetteer of Syria unless --bare."""
     created = write(db, lambda a: a.start(archivist_name(archivist), bare=bare))
@@ -32,28 +33,43 @@ def init(
 @user_errors
 def import_(
     file: Annotated[str, typer.Argument(help="File of records (or of ACLED events), or - for stdin.")],
-    format_: Annotated[str, typer.Option("--format", metavar="jsonl|acled|acled-deleted", help=(
-        "jsonl: warlog records; acled: an ACLED CSV export, whose territorial events "
-        "become reports; acled-deleted: ACLED's deleted events (event_id_cnty, "
-        "deleted_timestamp), whose reports are retracted."))] = "jsonl",
-    register_new: Annotated[bool, typer.Option(help=(
-        "acled: register the places and actors the archive does not know."))] = False,
-    db: Db = None, archivist: Archivist = None, json: Json = False,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="jsonl|acled|acled-deleted",
+            help=(
+                "jsonl: warlog records; acled: an ACLED CSV export, whose territorial events "
+                "become reports; acled-deleted: ACLED's deleted events (event_id_cnty, "
+                "deleted_timestamp), whose reports are retracted."
+            ),
+        ),
+    ] = "jsonl",
+    register_new: Annotated[
+        bool, typer.Option(help=("acled: register the places and actors the archive does not know."))
+    ] = False,
+    db: Db = None,
+    archivist: Archivist = None,
+    json: Json = False,
 ) -> None:
     """Check every record of FILE, then append them all in one transaction, or nothing."""
     from warlog import acled
     from warlog.errors import WarlogError
     from warlog.export import choice
 
-    if choice(format_, ("jsonl", "acled", "acled-deleted"), "--format") != "acled" \
-            and register_new:
+    if choice(format_, ("jsonl", "acled", "acled-deleted"), "--format") != "acled" and register_new:
         raise WarlogError("--register-new: only for --format acled")
     lines, source = input_lines(file, "importing", max_line_bytes=MAX_LINE_BYTES)
     who = archivist_name(archivist)
     if format_ in ("acled", "acled-deleted"):
-        done = write(db, lambda a: acled.import_acled(a, lines(), source, who,
-                                                      register_new=register_new)
-                     if format_ == "acled" else acled.import_deletions(a, lines(), source, who))
+        done = write(
+            db,
+            lambda a: (
+                acled.import_acled(a, lines(), source, who, register_new=register_new)
+                if format_ == "acled"
+                else acled.import_deletions(a, lines(), source, who)
+            ),
+        )
         if json:
             render.json(done.to_dict())
         else:
@@ -69,10 +85,13 @@ def import_(
 def correct(
     report: Annotated[str, typer.Argument(help="Report id.")],
     claim: Annotated[int, typer.Argument(help="Claim number in the report, from 1.")],
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", metavar="FIELD=VALUE", help="A field to change; repeat for more.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="FIELD=VALUE", help="A field to change; repeat for more."),
+    ] = None,
     reason: Annotated[str | None, typer.Option(help="Why the claim is corrected.")] = None,
-    db: Db = None, archivist: Archivist = None,
+    db: Db = None,
+    archivist: Archivist = None,
 ) -> None:
     """Correct fields of one claim (place, actor, status, date, credibility, …)."""
     changes = parse_assignments(set_ or [])
@@ -87,7 +106,8 @@ def retract(
     report: Annotated[str, typer.Argument(help="Report id.")],
     claim: Annotated[int | None, typer.Argument(help="Claim number; omit to retract the report.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why it is retracted.")] = None,
-    db: Db = None, archivist: Archivist = None,
+    db: Db = None,
+    archivist: Archivist = None,
 ) -> None:
     """Retract one claim of a report, or the whole report."""
     who = archivist_name(archivist)
@@ -100,19 +120,29 @@ def retract(
 def report_add(
     source: Annotated[str, typer.Option(help="Who published it, e.g. Reuters.")],
     published: Annotated[str, typer.Option(help="Date (YYYY-MM-DD) or RFC 3339 date-time.")],
-    claim: Annotated[list[str], typer.Option(
-        "--claim", metavar="PLACE:ACTOR:STATUS[:DATE[:CREDIBILITY]]",
-        help="A claim; repeat for more. E.g. 'Homs:rebels:contested:2024-12-07:2'.")],
+    claim: Annotated[
+        list[str],
+        typer.Option(
+            "--claim",
+            metavar="PLACE:ACTOR:STATUS[:DATE[:CREDIBILITY]]",
+            help="A claim; repeat for more. E.g. 'Homs:rebels:contested:2024-12-07:2'.",
+        ),
+    ],
     id_: Annotated[str | None, typer.Option("--id", help="Report id. [default: from content]")] = None,
     reliability: Annotated[str | None, typer.Option(help="Source grade A-F. [default: F]")] = None,
     url: Annotated[str | None, typer.Option()] = None,
     title: Annotated[str | None, typer.Option()] = None,
     note: Annotated[str | None, typer.Option()] = None,
-    db: Db = None, archivist: Archivist = None,
+    db: Db = None,
+    archivist: Archivist = None,
 ) -> None:
     """File one report from options and print its id."""
-    fields: dict[str, Any] = {"type": "report", "source": source, "published": published,
-                              "claims": [parse_claim(text, i) for i, text in enumerate(claim)]}
+    fields: dict[str, Any] = {
+        "type": "report",
+        "source": source,
+        "published": published,
+        "claims": [parse_claim(text, i) for i, text in enumerate(claim)],
+    }
     optional = {"id": id_, "reliability": reliability, "url": url, "title": title, "note": note}
     fields.update({k: v for k, v in optional.items() if v is not None})
     who = archivist_name(archivist)
@@ -131,8 +161,9 @@ def add_one(archive: Archive, fields: dict[str, Any], archivist: str) -> Any:
 def parse_claim(text: str, index: int) -> dict[str, Any]:
     parts = [p.strip() for p in text.split(":")]
     if not 3 <= len(parts) <= 5 or not all(parts):
-        raise InvalidInput([Problem(f"--claim {index + 1}", "", f"'{text}' is not "
-                                    "PLACE:ACTOR:STATUS[:DATE[:CREDIBILITY]]")])
+        raise InvalidInput(
+            [Problem(f"--claim {index + 1}", "", f"'{text}' is not PLACE:ACTOR:STATUS[:DATE[:CREDIBILITY]]")]
+        )
     claim: dict[str, Any] = dict(zip(("place", "actor", "status", "date"), parts, strict=False))
     if len(parts) == 5:
         claim["credibility"] = _integer(parts[4], f"--claim {index + 1}", "credibility")
@@ -147,8 +178,9 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
     for text in assignments:
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
-            raise InvalidInput([Problem("--set", "", f"'{text}' is not FIELD=VALUE, "
-                                        "e.g. --set date=2024-12-06")])
+            raise InvalidInput(
+                [Problem("--set", "", f"'{text}' is not FIELD=VALUE, e.g. --set date=2024-12-06")]
+            )
         name = name.strip()
         if name == "credibility":
             changes[name] = _integer(value, "--set", name)
@@ -162,4 +194,3 @@ def _integer(value: str, where: str, field: str) -> int | str:
         return int(value)
     except ValueError:
         raise InvalidInput([Problem(where, field, f"'{value}' is not a whole number 1-6")]) from None
-

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from warlog import integrity, ledger
+from warlog import integrity
+from warlog.audit import ledger
 from warlog.cli import render
 from warlog.cli.options import (
     By,
@@ -38,14 +39,14 @@ Until = Annotated[str | None, typer.Option(metavar="TIMESTAMP", help="Before thi
 @user_errors
 def history(
     subject: Annotated[str, typer.Argument(metavar="PLACE|REPORT", help="A place or a report id.")],
-    since: Since = None, until: Until = None,
-    db: Db = None, json: Json = False,
+    since: Since = None,
+    until: Until = None,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """Every event that touched a place or a report, with corrections' before and after."""
     archive = open_existing(db)
-    changes = archive.history(
-        subject, since=timestamp(since, "--since"), until=timestamp(until, "--until")
-    )
+    changes = archive.history(subject, since=timestamp(since, "--since"), until=timestamp(until, "--until"))
     subject = archive.view.lookup_name("place", subject) or subject
     if json:
         render.json({"subject": subject, "events": [c.to_dict() for c in changes]})
@@ -58,7 +59,8 @@ def history(
 def log(
     since: Since = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many events.")] = None,
-    db: Db = None, json: Json = False,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """The append-only log itself, with positions."""
     entries = list(open_existing(db).log(since=timestamp(since, "--since"), limit=limit))
@@ -68,9 +70,14 @@ def log(
 @app.command()
 @user_errors
 def rebuild(
-    force: Annotated[bool, typer.Option(
-        "--force", help="Rebuild even over a log that fails verification (the findings are "
-                        "kept, and 'warlog verify' goes on reporting them).")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Rebuild even over a log that fails verification (the findings are "
+            "kept, and 'warlog verify' goes on reporting them).",
+        ),
+    ] = False,
     db: Db = None,
 ) -> None:
     """Drop the read model and project it again from the log, once the log verifies."""
@@ -84,41 +91,63 @@ def rebuild(
         raise WarlogError(
             f"the log fails verification ({len(blocking)} problem(s), see above); a rebuild "
             "would record it as it is now and hide that; find out what happened, or rebuild "
-            "anyway with --force")
+            "anyway with --force"
+        )
     new = [(f.position, f.message) for f in blocking if f.part == "log"]
     if new:
         integrity.record_forced_rebuild(archive.view, new)
-        typer.echo(f"warning: rebuilding over {len(new)} verification problem(s); "
-                   "'warlog verify' will go on reporting them", err=True)
+        typer.echo(
+            f"warning: rebuilding over {len(new)} verification problem(s); "
+            "'warlog verify' will go on reporting them",
+            err=True,
+        )
     with bar("rebuilding", archive.recorder.max_notification_id()) as advance:
         count = archive.rebuild(advance)
     typer.echo(f"read model rebuilt from {count} events")
 
 
-At = Annotated[str | None, typer.Option(
-    "--at", metavar="DATE", help="Compare the world on this date as known at two record times.")]
-DiffKnownAt = Annotated[str | None, typer.Option(
-    "--known-at", metavar="TIMESTAMP",
-    help="Record time: with --at the earlier picture; with --from both. [default: now]")]
-Vs = Annotated[str | None, typer.Option(
-    "--vs", metavar="TIMESTAMP", help="With --at: the later record time. [default: now]")]
-From = Annotated[str | None, typer.Option(
-    "--from", metavar="DATE", help="Compare the world on this date with the world on --to.")]
-To = Annotated[str | None, typer.Option(
-    "--to", metavar="DATE", help="With --from: the other date. [default: today]")]
+At = Annotated[
+    str | None,
+    typer.Option("--at", metavar="DATE", help="Compare the world on this date as known at two record times."),
+]
+DiffKnownAt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        metavar="TIMESTAMP",
+        help="Record time: with --at the earlier picture; with --from both. [default: now]",
+    ),
+]
+Vs = Annotated[
+    str | None,
+    typer.Option("--vs", metavar="TIMESTAMP", help="With --at: the later record time. [default: now]"),
+]
+From = Annotated[
+    str | None,
+    typer.Option("--from", metavar="DATE", help="Compare the world on this date with the world on --to."),
+]
+To = Annotated[
+    str | None, typer.Option("--to", metavar="DATE", help="With --from: the other date. [default: today]")
+]
 Place = Annotated[str | None, typer.Option(help="Only this place (name or alias).")]
 
 
 @app.command()
 @user_errors
 def diff(
-    at: At = None, known_at: DiffKnownAt = None, vs: Vs = None,
-    start: From = None, end: To = None,
+    at: At = None,
+    known_at: DiffKnownAt = None,
+    vs: Vs = None,
+    start: From = None,
+    end: To = None,
     place: Place = None,
     min_reliability: MinReliability = "F",
     min_credibility: MinCredibility = 6,
-    by: By = "side", dates_: DatesBound = "latest", pressure_days: PressureDays = None,
-    db: Db = None, json: Json = False,
+    by: By = "side",
+    dates_: DatesBound = "latest",
+    pressure_days: PressureDays = None,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """How the picture changed: between two record times (with the events that changed it) or two dates."""
     reliability, credibility = grades(min_reliability, min_credibility)
@@ -127,12 +156,28 @@ def diff(
     known_at, vs = timestamp(known_at, "--known-at"), timestamp(vs, "--vs")
     _check_diff_options(at, known_at, vs, start, end)
     if at is not None and known_at is not None:
-        known = diff_known(open_existing(db), at, known_at, vs, place=place,
-                           min_reliability=reliability, min_credibility=credibility, **rule)
+        known = diff_known(
+            open_existing(db),
+            at,
+            known_at,
+            vs,
+            place=place,
+            min_reliability=reliability,
+            min_credibility=credibility,
+            **rule,
+        )
         render.json(known.to_dict()) if json else render.known_diff(known)
     elif start is not None:
-        dates = diff_dates(open_existing(db), start, end, known_at, place=place,
-                           min_reliability=reliability, min_credibility=credibility, **rule)
+        dates = diff_dates(
+            open_existing(db),
+            start,
+            end,
+            known_at,
+            place=place,
+            min_reliability=reliability,
+            min_credibility=credibility,
+            **rule,
+        )
         render.json(dates.to_dict()) if json else render.dates_diff(dates)
 
 
@@ -141,15 +186,17 @@ def _check_diff_options(
 ) -> None:
     """Refuse option mixes that ask for neither diff, or for both at once."""
     if at is not None and (start is not None or end is not None):
-        raise WarlogError("give either --at (one date, two record times) or --from/--to "
-                          "(two dates), not both")
+        raise WarlogError(
+            "give either --at (one date, two record times) or --from/--to (two dates), not both"
+        )
     if at is not None and known_at is None:
-        raise WarlogError("--at needs --known-at: the record time to compare with "
-                          "(and --vs, default now)")
+        raise WarlogError("--at needs --known-at: the record time to compare with (and --vs, default now)")
     if at is None and start is None:
-        raise WarlogError("--to needs --from" if end is not None else
-                          "nothing to compare: give --at DATE --known-at T1 [--vs T2], "
-                          "or --from DATE1 [--to DATE2]")
+        raise WarlogError(
+            "--to needs --from"
+            if end is not None
+            else "nothing to compare: give --at DATE --known-at T1 [--vs T2], or --from DATE1 [--to DATE2]"
+        )
     if at is None and vs is not None:
         raise WarlogError("--vs compares record times: use it with --at, not --from")
 
@@ -159,7 +206,8 @@ def _check_diff_options(
 def changes(
     since: Annotated[str, typer.Option(metavar="TIMESTAMP", help="From this record time.")],
     until: Until = None,
-    db: Db = None, json: Json = False,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """What each archivist recorded, corrected or retracted in a window of record time."""
     result = recorded(open_existing(db), _required(since, "--since"), timestamp(until, "--until"))

@@ -25,8 +25,9 @@ def say(text: str) -> None:
 @app.command()
 @user_errors
 def demo(
-    db: Annotated[str | None, typer.Option(
-        help="Where to build the demo archive. [default: a new temporary directory]")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Where to build the demo archive. [default: a new temporary directory]")
+    ] = None,
 ) -> None:
     """Build a demo archive from the sample data and show what warlog does with it."""
     location = db or str(Path(tempfile.mkdtemp(prefix="warlog-demo-")) / "demo.db")

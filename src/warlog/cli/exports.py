@@ -40,23 +40,31 @@ T = TypeVar("T")
 MAX_RADIUS_KM = 20_000  # half the Earth's circumference: any farther is the whole world
 
 app = typer.Typer()
-export_app = typer.Typer(help="Write the state, the claims or the timelines as files.",
-                         no_args_is_help=True)
+export_app = typer.Typer(help="Write the state, the claims or the timelines as files.", no_args_is_help=True)
 plot_app = typer.Typer(help="Draw pictures of the archive.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(plot_app, name="plot")
 
-Output = Annotated[str | None, typer.Option(
-    "-o", "--output", metavar="FILE", help="Write to FILE. [default: standard output]")]
-Picture = Annotated[str, typer.Option("-o", "--output", metavar="FILE.png|FILE.svg",
-                                      help="The picture to write.")]
-At = Annotated[str | None, typer.Option("--at", metavar="DATE",
-                                        help="Valid date YYYY-MM-DD. [default: today]")]
+Output = Annotated[
+    str | None,
+    typer.Option("-o", "--output", metavar="FILE", help="Write to FILE. [default: standard output]"),
+]
+Picture = Annotated[
+    str, typer.Option("-o", "--output", metavar="FILE.png|FILE.svg", help="The picture to write.")
+]
+At = Annotated[
+    str | None, typer.Option("--at", metavar="DATE", help="Valid date YYYY-MM-DD. [default: today]")
+]
 Since = Annotated[str | None, typer.Option(metavar="DATE", help="First day drawn.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
-RawCsv = Annotated[bool, typer.Option(
-    "--raw-csv", help="Write CSV cells exactly as stored: no quote before cells that begin "
-                      "=, +, -, @, tab or CR (for trusted pipelines, not spreadsheets).")]
+RawCsv = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="Write CSV cells exactly as stored: no quote before cells that begin "
+        "=, +, -, @, tab or CR (for trusted pipelines, not spreadsheets).",
+    ),
+]
 Until = Annotated[str | None, typer.Option(metavar="DATE", help="Last day drawn.")]
 
 
@@ -88,17 +96,26 @@ def wrote(output: str | None, count: int, noun: str) -> None:
 @user_errors
 @quiet_pipe
 def export_state(
-    at: At = None, known_at: KnownAt = None,
-    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
+    at: At = None,
+    known_at: KnownAt = None,
+    min_reliability: MinReliability = "F",
+    min_credibility: MinCredibility = 6,
     format_: Annotated[str, fmt_option(export.STATE_FORMATS)] = "csv",
-    output: Output = None, force: Force = False, raw_csv: RawCsv = False, db: Db = None,
+    output: Output = None,
+    force: Force = False,
+    raw_csv: RawCsv = False,
+    db: Db = None,
 ) -> None:
     """The state of control on a date: a row (csv), a document (json) or a Point (geojson)."""
     fmt = export.choice(format_, export.STATE_FORMATS, "--format")
     reliability, credibility = grades(min_reliability, min_credibility)
     archive = open_existing(db)
-    state = archive.state(at=day(at, "--at"), known_at=timestamp(known_at, "--known-at"),
-                          min_reliability=reliability, min_credibility=credibility)
+    state = archive.state(
+        at=day(at, "--at"),
+        known_at=timestamp(known_at, "--known-at"),
+        min_reliability=reliability,
+        min_credibility=credibility,
+    )
     with export.destination(output, force=force) as out, raw_cells(raw_csv):
         count = export.export_state(out, fmt, state, archive.places())
     wrote(output, count, "places")
@@ -109,8 +126,11 @@ def export_state(
 @quiet_pipe
 def export_claims(
     format_: Annotated[str, fmt_option(export.CLAIM_FORMATS)] = "csv",
-    known_at: KnownAt = None, output: Output = None, force: Force = False,
-    raw_csv: RawCsv = False, db: Db = None,
+    known_at: KnownAt = None,
+    output: Output = None,
+    force: Force = False,
+    raw_csv: RawCsv = False,
+    db: Db = None,
 ) -> None:
     """Every claim with both clocks, as known at a record time, including corrected and
     retracted ones (acled: ACLED-shaped rows, without the retracted)."""
@@ -128,9 +148,15 @@ def export_claims(
 def export_timelines(
     format_: Annotated[str, fmt_option(export.TIMELINE_FORMATS)] = "csv",
     known_at: KnownAt = None,
-    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
-    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
-    output: Output = None, force: Force = False, raw_csv: RawCsv = False, db: Db = None,
+    min_reliability: MinReliability = "F",
+    min_credibility: MinCredibility = 6,
+    by: By = "side",
+    dates: DatesBound = "latest",
+    pressure_days: PressureDays = None,
+    output: Output = None,
+    force: Force = False,
+    raw_csv: RawCsv = False,
+    db: Db = None,
 ) -> None:
     """Every place's intervals of unchanged state (csv: one row per interval)."""
     fmt = export.choice(format_, export.TIMELINE_FORMATS, "--format")
@@ -138,8 +164,9 @@ def export_timelines(
     known = timestamp(known_at, "--known-at")
     archive = open_existing(db)
     with export.destination(output, force=force) as out, raw_cells(raw_csv):
-        count = export.export_timelines(archive, out, fmt, known, reliability, credibility,
-                                        **rule_options(by, dates, pressure_days))
+        count = export.export_timelines(
+            archive, out, fmt, known, reliability, credibility, **rule_options(by, dates, pressure_days)
+        )
     wrote(output, count, "rows")
 
 
@@ -147,17 +174,25 @@ def export_timelines(
 @user_errors
 def plot_timeline(
     places: Annotated[list[str], typer.Argument(metavar="PLACE...", help="Places, top first.")],
-    output: Picture, known_at: KnownAt = None,
-    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
-    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
-    since: Since = None, until: Until = None, force: Force = False, db: Db = None,
+    output: Picture,
+    known_at: KnownAt = None,
+    min_reliability: MinReliability = "F",
+    min_credibility: MinCredibility = 6,
+    by: By = "side",
+    dates: DatesBound = "latest",
+    pressure_days: PressureDays = None,
+    since: Since = None,
+    until: Until = None,
+    force: Force = False,
+    db: Db = None,
 ) -> None:
     """One row per place over valid time: bands by controller, ticks for claims by grade."""
     fmt = plot.picture_format(output)
     reliability, credibility = grades(min_reliability, min_credibility)
     known = export.known(timestamp(known_at, "--known-at"))
-    rows = plot.rows(open_existing(db), places, known, reliability, credibility,
-                     **rule_options(by, dates, pressure_days))
+    rows = plot.rows(
+        open_existing(db), places, known, reliability, credibility, **rule_options(by, dates, pressure_days)
+    )
     with export.binary_destination(output, force=force) as out:
         plot.draw(rows, out, fmt, known, day(since, "--since"), day(until, "--until"))
     wrote(output, len(rows), "places")
@@ -166,25 +201,40 @@ def plot_timeline(
 @app.command("map")
 @user_errors
 def map_(
-    output: Annotated[str, typer.Option("-o", "--output", metavar="FILE.html",
-                                        help="The page to write.")],
-    at: At = None, known_at: KnownAt = None,
-    around: Annotated[str | None, typer.Option(
-        metavar="PLACE", help="Draw only the area around this place.")] = None,
-    radius: Annotated[float, typer.Option(
-        metavar="KM", help="With --around: how far around.")] = webmap.DEFAULT_RADIUS_KM,
-    min_reliability: MinReliability = "F", min_credibility: MinCredibility = 6,
-    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
-    force: Force = False, db: Db = None,
+    output: Annotated[str, typer.Option("-o", "--output", metavar="FILE.html", help="The page to write.")],
+    at: At = None,
+    known_at: KnownAt = None,
+    around: Annotated[
+        str | None, typer.Option(metavar="PLACE", help="Draw only the area around this place.")
+    ] = None,
+    radius: Annotated[
+        float, typer.Option(metavar="KM", help="With --around: how far around.")
+    ] = webmap.DEFAULT_RADIUS_KM,
+    min_reliability: MinReliability = "F",
+    min_credibility: MinCredibility = 6,
+    by: By = "side",
+    dates: DatesBound = "latest",
+    pressure_days: PressureDays = None,
+    force: Force = False,
+    db: Db = None,
 ) -> None:
     """A self-contained HTML map of the state on a date; click a place for its claims."""
     if not radius <= MAX_RADIUS_KM:  # inf and nan too; the map itself refuses 0 and below
-        raise WarlogError(f"--radius: {radius:g} km is not a distance around a place; give "
-                          f"kilometres above 0 and at most {MAX_RADIUS_KM:,}")
+        raise WarlogError(
+            f"--radius: {radius:g} km is not a distance around a place; give "
+            f"kilometres above 0 and at most {MAX_RADIUS_KM:,}"
+        )
     reliability, credibility = grades(min_reliability, min_credibility)
-    data = webmap.gather(open_existing(db), day(at, "--at") or clock.today(),
-                         timestamp(known_at, "--known-at"), around, radius,
-                         reliability, credibility, **rule_options(by, dates, pressure_days))
+    data = webmap.gather(
+        open_existing(db),
+        day(at, "--at") or clock.today(),
+        timestamp(known_at, "--known-at"),
+        around,
+        radius,
+        reliability,
+        credibility,
+        **rule_options(by, dates, pressure_days),
+    )
     with export.destination(output, force=force) as out:
         out.write(webmap.page(data))
     wrote(output, len(data.places), "places")

@@ -30,48 +30,73 @@ T = TypeVar("T")
 
 Db = Annotated[
     str | None,
-    typer.Option("--db", envvar="WARLOG_DB", show_envvar=True,
-                 help="Archive: an SQLite file path or a postgresql:// URL. [default: ./warlog.db]"),
+    typer.Option(
+        "--db",
+        envvar="WARLOG_DB",
+        show_envvar=True,
+        help="Archive: an SQLite file path or a postgresql:// URL. [default: ./warlog.db]",
+    ),
 ]
 Archivist = Annotated[
     str | None,
-    typer.Option("--archivist", envvar="WARLOG_ARCHIVIST", show_envvar=True,
-                 help="Who is recording this. [default: your user name]"),
+    typer.Option(
+        "--archivist",
+        envvar="WARLOG_ARCHIVIST",
+        show_envvar=True,
+        help="Who is recording this. [default: your user name]",
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 KnownAt = Annotated[
     str | None,
-    typer.Option("--known-at", metavar="TIMESTAMP",
-                 help="Record time: what the archive knew then (RFC 3339; a bare date means "
-                      "its start, UTC). [default: now]"),
+    typer.Option(
+        "--known-at",
+        metavar="TIMESTAMP",
+        help="Record time: what the archive knew then (RFC 3339; a bare date means "
+        "its start, UTC). [default: now]",
+    ),
 ]
 MinReliability = Annotated[
     str,
-    typer.Option("--min-reliability", metavar="A-F",
-                 help="Keep sources graded this or better (A best, F cannot be judged)."),
+    typer.Option(
+        "--min-reliability",
+        metavar="A-F",
+        help="Keep sources graded this or better (A best, F cannot be judged).",
+    ),
 ]
 MinCredibility = Annotated[
     int,
-    typer.Option("--min-credibility", metavar="1-6",
-                 help="Keep claims graded this or better (1 confirmed, 6 cannot be judged)."),
+    typer.Option(
+        "--min-credibility",
+        metavar="1-6",
+        help="Keep claims graded this or better (1 confirmed, 6 cannot be judged).",
+    ),
 ]
 By = Annotated[
     str,
-    typer.Option("--by", metavar="side|actor",
-                 help="Resolve by side (the top of each actor's part_of chain) or by the actors "
-                      "as named."),
+    typer.Option(
+        "--by",
+        metavar="side|actor",
+        help="Resolve by side (the top of each actor's part_of chain) or by the actors as named.",
+    ),
 ]
 DatesBound = Annotated[
     str,
-    typer.Option("--dates", metavar="latest|earliest",
-                 help="A vague date (month, interval) counts from its last possible day "
-                      "(latest) or its first (earliest)."),
+    typer.Option(
+        "--dates",
+        metavar="latest|earliest",
+        help="A vague date (month, interval) counts from its last possible day "
+        "(latest) or its first (earliest).",
+    ),
 ]
 PressureDays = Annotated[
     str | None,
-    typer.Option("--pressure-days", metavar="N|unlimited",
-                 help="Days a contested/besieged claim lasts unless renewed. "
-                      "[default: the archive's policy as known then]"),
+    typer.Option(
+        "--pressure-days",
+        metavar="N|unlimited",
+        help="Days a contested/besieged claim lasts unless renewed. "
+        "[default: the archive's policy as known then]",
+    ),
 ]
 
 
@@ -87,8 +112,7 @@ def days(text: str, option: str) -> int | None:
     if given.lower() == "unlimited":
         return None
     if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= 100_000:
-        raise WarlogError(f"{option}: '{text}' is not a number of days; give 1 to 100000, "
-                          "or 'unlimited'")
+        raise WarlogError(f"{option}: '{text}' is not a number of days; give 1 to 100000, or 'unlimited'")
     return int(given)
 
 
@@ -184,7 +208,8 @@ def _can_write_beside(store: Store) -> None:
             raise WarlogError(
                 f"cannot open {store.location}: {what} is read-only, and SQLite must write "
                 "beside an archive even to read it (its -wal and -shm files, the read model "
-                "catching up); make it writable, or copy the archive somewhere writable")
+                "catching up); make it writable, or copy the archive somewhere writable"
+            )
 
 
 def write(db: str | None, change: Callable[[Archive], T]) -> T:

@@ -20,14 +20,18 @@ from warlog.cli.options import (
     write,
 )
 
-app = typer.Typer(help="Show the archive's policy and its history, or change it.",
-                  invoke_without_command=True)
+app = typer.Typer(
+    help="Show the archive's policy and its history, or change it.", invoke_without_command=True
+)
 
 
 @app.callback()
 @user_errors
 def show(
-    ctx: typer.Context, known_at: KnownAt = None, db: Db = None, json: Json = False,
+    ctx: typer.Context,
+    known_at: KnownAt = None,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """The policy in force (as known at a record time) and every change to it.
 
@@ -45,7 +49,8 @@ def set_(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The policy: pressure-days.")],
     value: Annotated[str, typer.Argument(metavar="VALUE", help="Days (1 or more), or unlimited.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it changes (required).")],
-    archivist: Archivist = None, db: Db = None,
+    archivist: Archivist = None,
+    db: Db = None,
 ) -> None:
     """Change a policy from now on; answers as known before the change stay as they were.
 

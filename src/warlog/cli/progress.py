@@ -29,14 +29,12 @@ def bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
 
 # Limits on what a command reads, so that `import /dev/zero` or an endless pipe stops
 # with one line instead of filling memory. An import's own line limit is smaller.
-MAX_INPUT_BYTES = 1024 ** 3
-MAX_INPUT_LINE_BYTES = 256 * 1024 ** 2
-CHUNK_BYTES = 1024 ** 2
+MAX_INPUT_BYTES = 1024**3
+MAX_INPUT_LINE_BYTES = 256 * 1024**2
+CHUNK_BYTES = 1024**2
 
 
-def input_lines(
-    path: str, label: str, *, max_line_bytes: int = MAX_INPUT_LINE_BYTES
-) -> tuple[Lines, str]:
+def input_lines(path: str, label: str, *, max_line_bytes: int = MAX_INPUT_LINE_BYTES) -> tuple[Lines, str]:
     """The lines of a file (re-readable, streamed with a progress bar) or of stdin (read once).
 
     Both are split by the same rule: a line ends at LF, CRLF or a lone CR.
@@ -58,7 +56,9 @@ def input_lines(
 
 
 def split_lines(
-    handle: BinaryIO, source: str, max_line_bytes: int,
+    handle: BinaryIO,
+    source: str,
+    max_line_bytes: int,
     advance: Callable[[int], None] = lambda _: None,
 ) -> Iterator[bytes]:
     """Lines without their endings; LF, CRLF and a lone CR each end one.
@@ -70,9 +70,18 @@ def split_lines(
     while chunk := handle.read(CHUNK_BYTES):
         total += len(chunk)
         if total > MAX_INPUT_BYTES:
-            raise InvalidInput([Problem(f"{source}:{number + 1}", "", (
-                f"more than {_size(MAX_INPUT_BYTES)} of input; split it into "
-                "several files and import them one by one"))])
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"{source}:{number + 1}",
+                        "",
+                        (
+                            f"more than {_size(MAX_INPUT_BYTES)} of input; split it into "
+                            "several files and import them one by one"
+                        ),
+                    )
+                ]
+            )
         advance(len(chunk))
         pieces = (carry + chunk).splitlines(keepends=True)
         # The last piece may be cut short, or be a CR whose LF is in the next chunk.
@@ -81,9 +90,18 @@ def split_lines(
             number += 1
             yield _without_ending(piece)
         if len(carry) > max_line_bytes:
-            raise InvalidInput([Problem(f"{source}:{number + 1}", "", (
-                f"the line is longer than {_size(max_line_bytes)}; a record must fit in "
-                f"{_size(max_line_bytes)}: split it, or shorten its texts"))])
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"{source}:{number + 1}",
+                        "",
+                        (
+                            f"the line is longer than {_size(max_line_bytes)}; a record must fit in "
+                            f"{_size(max_line_bytes)}: split it, or shorten its texts"
+                        ),
+                    )
+                ]
+            )
     if carry:
         yield _without_ending(carry)
 
@@ -95,7 +113,7 @@ def _without_ending(line: bytes) -> bytes:
 
 
 def _size(limit: int) -> str:
-    for unit, size in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if limit >= size:
             return f"{limit // size} {unit}"
     return f"{limit} bytes"

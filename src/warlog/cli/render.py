@@ -64,11 +64,20 @@ def rule(r: Rule) -> str:
 def state(result: State) -> None:
     table(
         f"State of control on {result.at}, as known at {result.known_at} ({rule(result.rule)})",
-        ("place", "status", "controller", "contested by", "candidates", "since", "evidence to",
-         "claims"),
-        ((p.label, p.status, p.controller, names(p.contested_by), names(p.candidates), p.since,
-          (p.evidence_to or "") + (" ~" if p.uncertain else ""), len(p.claims))
-         for p in result.places),
+        ("place", "status", "controller", "contested by", "candidates", "since", "evidence to", "claims"),
+        (
+            (
+                p.label,
+                p.status,
+                p.controller,
+                names(p.contested_by),
+                names(p.candidates),
+                p.since,
+                (p.evidence_to or "") + (" ~" if p.uncertain else ""),
+                len(p.claims),
+            )
+            for p in result.places
+        ),
     )
     if not result.places:
         typer.echo("no place has a claim dated on or before that day", err=True)
@@ -80,8 +89,10 @@ def timeline(result: Timeline) -> None:
     table(
         f"{result.qualified}, as known at {result.known_at} ({rule(result.rule)})",
         ("from", "to", "status", "controller", "contested by", "candidates"),
-        ((i.start, i.end or "…", i.status, i.controller, names(i.contested_by),
-          names(i.candidates)) for i in result.intervals),
+        (
+            (i.start, i.end or "…", i.status, i.controller, names(i.contested_by), names(i.candidates))
+            for i in result.intervals
+        ),
     )
 
 
@@ -94,8 +105,7 @@ def history(subject: str, changes: Sequence[Change]) -> None:
     def change(c: Change) -> str:
         after = c.after or {}
         if c.before is not None:  # notes and quotes hold commas: fields part on semicolons
-            return "; ".join(f"{k}: {shown(c.before.get(k))} → {shown(after.get(k))}"
-                             for k in after)
+            return "; ".join(f"{k}: {shown(c.before.get(k))} → {shown(after.get(k))}" for k in after)
         if c.kind == "reported":
             return f"{after['actor']} {after['status']} {after['place']} on {after['date']}"
         return "; ".join(f"{k}: {shown(v)}" for k, v in after.items())
@@ -103,21 +113,39 @@ def history(subject: str, changes: Sequence[Change]) -> None:
     table(
         f"History of {subject}",
         ("position", "recorded at", "archivist", "kind", "claim", "reason", "change"),
-        ((c.position, c.recorded_at, c.archivist, c.kind,
-          f"{c.report}#{c.claim}" if c.report else "", c.reason, change(c)) for c in changes),
+        (
+            (
+                c.position,
+                c.recorded_at,
+                c.archivist,
+                c.kind,
+                f"{c.report}#{c.claim}" if c.report else "",
+                c.reason,
+                change(c),
+            )
+            for c in changes
+        ),
     )
 
 
 def log(entries: Iterable[LogEntry]) -> None:
-    table("Log", ("position", "recorded at", "archivist", "event", "subject"),
-          ((e.position, e.recorded_at, e.archivist, e.event, e.subject) for e in entries))
+    table(
+        "Log",
+        ("position", "recorded at", "archivist", "event", "subject"),
+        ((e.position, e.recorded_at, e.archivist, e.event, e.subject) for e in entries),
+    )
 
 
 def registry(title: str, entries: Sequence[Entry]) -> None:
     columns = ("name", "aliases", *(entries[0].details if entries else ()))
-    table(title, columns, ((e.name, names(e.aliases),
-                            *(names(v) if isinstance(v, list) else v for v in e.details.values()))
-                           for e in entries))
+    table(
+        title,
+        columns,
+        (
+            (e.name, names(e.aliases), *(names(v) if isinstance(v, list) else v for v in e.details.values()))
+            for e in entries
+        ),
+    )
 
 
 def plural(word: str, n: int) -> str:
@@ -153,8 +181,16 @@ def known_diff(result: KnownDiff) -> None:
     table(
         f"Places on {result.at}: as known at {result.known_at} → as known at {result.vs}",
         ("place", "changed", "before", "after", "events"),
-        ((c.diff.place, names(c.diff.changed), visible(c.diff.before), visible(c.diff.after),
-          len(c.causes)) for c in result.places),
+        (
+            (
+                c.diff.place,
+                names(c.diff.changed),
+                visible(c.diff.before),
+                visible(c.diff.after),
+                len(c.causes),
+            )
+            for c in result.places
+        ),
     )
     if not result.places:
         typer.echo("no place's state on that day differs between the two record times", err=True)
@@ -162,8 +198,11 @@ def known_diff(result: KnownDiff) -> None:
     table(
         "Events recorded in between that touched them",
         ("place", "position", "recorded at", "archivist", "kind", "claim", "reason"),
-        ((c.diff.place, e.position, e.recorded_at, e.archivist, e.kind, f"{e.report}#{e.claim}",
-          e.reason) for c in result.places for e in c.causes),
+        (
+            (c.diff.place, e.position, e.recorded_at, e.archivist, e.kind, f"{e.report}#{e.claim}", e.reason)
+            for c in result.places
+            for e in c.causes
+        ),
     )
 
 
@@ -175,8 +214,10 @@ def dates_diff(result: DatesDiff) -> None:
     table(
         f"Changes of control from {result.start} to {result.end}, as known at {result.known_at}",
         ("place", "status", "controller", "since"),
-        ((d.place, arrow("status", d), arrow("controller", d),
-          "" if d.after is None else d.after.since) for d in result.places),
+        (
+            (d.place, arrow("status", d), arrow("controller", d), "" if d.after is None else d.after.since)
+            for d in result.places
+        ),
     )
     if not result.places:
         typer.echo("no place changed status or controller between the two dates", err=True)
@@ -188,15 +229,24 @@ def changes(result: Changes) -> None:
     table(
         f"Recorded {window}, by archivist",
         ("archivist", *kinds, "total"),
-        ((a.archivist, *(a.counts().get(k, 0) for k in kinds), len(a.events))
-         for a in result.archivists),
+        ((a.archivist, *(a.counts().get(k, 0) for k in kinds), len(a.events)) for a in result.archivists),
     )
     table(
         "What was recorded",
         ("position", "recorded at", "archivist", "kind", "claim", "place", "reason"),
-        ((e.position, e.recorded_at, a.archivist, e.kind,
-          f"{e.report}#{e.claim}" if e.report else "", e.place, e.reason)
-         for a in result.archivists for e in a.events),
+        (
+            (
+                e.position,
+                e.recorded_at,
+                a.archivist,
+                e.kind,
+                f"{e.report}#{e.claim}" if e.report else "",
+                e.place,
+                e.reason,
+            )
+            for a in result.archivists
+            for e in a.events
+        ),
     )
     if not result.archivists:
         typer.echo("nothing was recorded in that window", err=True)
@@ -209,17 +259,23 @@ def verification(result: Any) -> None:
         state = "consistent" if checked["consistent"] else "NOT consistent"
         typer.echo(f"checkpoint {checked['file']} (size {checked['size']}): {state}")
     verdict = "ok" if result.ok else f"{len(result.findings)} problem(s)"
-    typer.echo(f"{verdict}: {result.size} events, {result.signed_events} signed, "
-               f"root {result.root.hex()}")
+    typer.echo(f"{verdict}: {result.size} events, {result.signed_events} signed, root {result.root.hex()}")
 
 
 def policy(view: PolicyView) -> None:
-    table(f"Policy as known at {view.known_at}", ("policy", "value"),
-          ((name, "unlimited" if value is None else value) for name, value in view.values.items()))
+    table(
+        f"Policy as known at {view.known_at}",
+        ("policy", "value"),
+        ((name, "unlimited" if value is None else value) for name, value in view.values.items()),
+    )
     if view.changes:
-        table("Changes", ("recorded at", "archivist", "policy", "value", "reason"),
-              ((c.recorded_at, c.archivist, c.name, "unlimited" if c.value is None else c.value,
-                c.reason) for c in view.changes))
+        table(
+            "Changes",
+            ("recorded at", "archivist", "policy", "value", "reason"),
+            (
+                (c.recorded_at, c.archivist, c.name, "unlimited" if c.value is None else c.value, c.reason)
+                for c in view.changes
+            ),
+        )
     else:
-        typer.echo("no policy was ever changed: these are the values a new archive starts with",
-                   err=True)
+        typer.echo("no policy was ever changed: these are the values a new archive starts with", err=True)

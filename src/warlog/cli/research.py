@@ -30,22 +30,32 @@ app = typer.Typer()
 @app.command()
 @user_errors
 def state(
-    at: Annotated[str | None, typer.Option("--at", metavar="DATE",
-                                           help="Valid date YYYY-MM-DD. [default: today]")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="DATE", help="Valid date YYYY-MM-DD. [default: today]")
+    ] = None,
     known_at: KnownAt = None,
-    place: Annotated[str | None, typer.Option(
-        help="Only this place (name or alias; NAME, PARENT where the name is shared).")] = None,
+    place: Annotated[
+        str | None,
+        typer.Option(help="Only this place (name or alias; NAME, PARENT where the name is shared)."),
+    ] = None,
     min_reliability: MinReliability = "F",
     min_credibility: MinCredibility = 6,
-    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
-    db: Db = None, json: Json = False,
+    by: By = "side",
+    dates: DatesBound = "latest",
+    pressure_days: PressureDays = None,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """Who controlled each place on a date, as the archive knew it at a record time."""
     reliability, credibility = grades(min_reliability, min_credibility)
     options = rule_options(by, dates, pressure_days)
     result = open_existing(db).state(
-        at=day(at, "--at"), known_at=timestamp(known_at, "--known-at"), place=place,
-        min_reliability=reliability, min_credibility=credibility, **options,
+        at=day(at, "--at"),
+        known_at=timestamp(known_at, "--known-at"),
+        place=place,
+        min_reliability=reliability,
+        min_credibility=credibility,
+        **options,
     )
     render.json(result.to_dict()) if json else render.state(result)
 
@@ -57,14 +67,19 @@ def timeline(
     known_at: KnownAt = None,
     min_reliability: MinReliability = "F",
     min_credibility: MinCredibility = 6,
-    by: By = "side", dates: DatesBound = "latest", pressure_days: PressureDays = None,
-    db: Db = None, json: Json = False,
+    by: By = "side",
+    dates: DatesBound = "latest",
+    pressure_days: PressureDays = None,
+    db: Db = None,
+    json: Json = False,
 ) -> None:
     """The intervals of one place's state over valid time."""
     reliability, credibility = grades(min_reliability, min_credibility)
     result = open_existing(db).timeline(
-        place, known_at=timestamp(known_at, "--known-at"),
-        min_reliability=reliability, min_credibility=credibility,
+        place,
+        known_at=timestamp(known_at, "--known-at"),
+        min_reliability=reliability,
+        min_credibility=credibility,
         **rule_options(by, dates, pressure_days),
     )
     render.json(result.to_dict()) if json else render.timeline(result)

@@ -26,8 +26,10 @@ class NotProjected(Exception):
         self.first, self.last, self.cause = first, last, cause
         positions = str(first) if first == last else f"{first}\u2013{last}"
         reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        super().__init__(f"the events were written (positions {positions}) but the read model "
-                         f"could not be updated: {reason}; the next command will complete it")
+        super().__init__(
+            f"the events were written (positions {positions}) but the read model "
+            f"could not be updated: {reason}; the next command will complete it"
+        )
 
 
 def completing(archive: Archive, change: Callable[[Archive], T]) -> T:

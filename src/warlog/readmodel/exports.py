@@ -103,8 +103,9 @@ class ExportedClaim:
         return f"{self.reliability}{self.credibility}"
 
     def counted(self, rule: Rule, parents: Mapping[str, str | None]) -> Claim:
-        return counted(self.ref, self.actor, self.status, Bounds(self.first_day, self.last_day),
-                       rule, parents)
+        return counted(
+            self.ref, self.actor, self.status, Bounds(self.first_day, self.last_day), rule, parents
+        )
 
 
 class ExportQueries:

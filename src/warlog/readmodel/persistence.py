@@ -29,9 +29,20 @@ from warlog.readmodel.writer import Writer
 from warlog.resolution import Claim, ClaimRef, Rule, Step, counted
 from warlog.results import Change, PlaceState
 
-TABLES = ("warlog_claims", "warlog_reports", "warlog_history", "warlog_log", "warlog_places",
-          "warlog_names", "warlog_actors", "warlog_policy",
-          "warlog_steps", "warlog_walks", "warlog_leaves", "warlog_nodes")
+TABLES = (
+    "warlog_claims",
+    "warlog_reports",
+    "warlog_history",
+    "warlog_log",
+    "warlog_places",
+    "warlog_names",
+    "warlog_actors",
+    "warlog_policy",
+    "warlog_steps",
+    "warlog_walks",
+    "warlog_leaves",
+    "warlog_nodes",
+)
 CLAIM_COLUMNS = (
     "report, claim, place, actor, status, first_day, day, date, credibility, reliability, "
     "attributed_to, quote, note, recorded_from, position_from, recorded_to"
@@ -70,8 +81,14 @@ class ClaimRow:
     recorded_to: str | None
 
     def counted(self, rule: Rule, parents: Mapping[str, str | None]) -> Claim:
-        return counted(ClaimRef(self.report, self.claim), self.actor, self.status,
-                       Bounds(self.first_day, self.last_day), rule, parents)
+        return counted(
+            ClaimRef(self.report, self.claim),
+            self.actor,
+            self.status,
+            Bounds(self.first_day, self.last_day),
+            rule,
+            parents,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +131,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
 
     # Writing ------------------------------------------------------------
 
-    def project(
-        self, events: Sequence[tuple[int, Any]], tracking: Tracking, expected: int | None
-    ) -> None:
+    def project(self, events: Sequence[tuple[int, Any]], tracking: Tracking, expected: int | None) -> None:
         """Write these (position, domain event) pairs' rows and move tracking on from `expected`.
 
         `expected` is the tracking position the caller read before it read the
@@ -136,13 +151,20 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         """
         table = self._tracking_table
         if expected is None:
-            c.execute(self._sql(f"INSERT INTO {table} (application_name, notification_id) "
-                                "VALUES (?, ?) ON CONFLICT (application_name) DO NOTHING"),
-                      (self.application_name, last))
+            c.execute(
+                self._sql(
+                    f"INSERT INTO {table} (application_name, notification_id) "
+                    "VALUES (?, ?) ON CONFLICT (application_name) DO NOTHING"
+                ),
+                (self.application_name, last),
+            )
         else:
-            c.execute(self._sql(f"UPDATE {table} SET notification_id=? "
-                                "WHERE application_name=? AND notification_id=?"),
-                      (last, self.application_name, expected))
+            c.execute(
+                self._sql(
+                    f"UPDATE {table} SET notification_id=? WHERE application_name=? AND notification_id=?"
+                ),
+                (last, self.application_name, expected),
+            )
         if self._rowcount(c) != 1:
             raise StaleTracking(last)
 
@@ -164,8 +186,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             "WHERE s.place = m.place AND s.day = m.day AND s.recorded_from <= ? "
             "AND (s.recorded_to IS NULL OR s.recorded_to > ?)"
         )
-        params: list[Any] = [day, known_at, known_at, *([] if place is None else [place]),
-                             known_at, known_at]
+        params: list[Any] = [day, known_at, known_at, *([] if place is None else [place]), known_at, known_at]
         return statement.format(where="" if place is None else " WHERE p.place = ?"), params
 
     def states(self, known_at: str, day: str, place: str | None = None) -> list[PlaceState]:
@@ -174,34 +195,45 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
             rows = c.fetchall()
-            shared = self._shared_keys(c, rows[0][2] if place is not None else None) \
-                if rows else set()
+            shared = self._shared_keys(c, rows[0][2] if place is not None else None) if rows else set()
         make = ClaimRef._make
         return [
-            PlaceState(r[0], r[4], r[5], _names(r[6]), _names(r[7]), r[8],
-                       tuple(map(make, orjson.loads(r[9]))), _names(r[1]), bool(r[10]), r[11],
-                       r[2] in shared)
+            PlaceState(
+                r[0],
+                r[4],
+                r[5],
+                _names(r[6]),
+                _names(r[7]),
+                r[8],
+                tuple(map(make, orjson.loads(r[9]))),
+                _names(r[1]),
+                bool(r[10]),
+                r[11],
+                r[2] in shared,
+            )
             for r in rows
         ]
 
     def stored_steps(self, place: str, known_at: str) -> list[Step]:
         """One place's stored steps (the default rule's walk) as known at `known_at`, by day."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql(
-                "SELECT day, status, controller, contested_by, candidates, since FROM warlog_steps "
-                "WHERE place = ? AND recorded_from <= ? AND (recorded_to IS NULL OR "
-                "recorded_to > ?) ORDER BY day"), (place, known_at, known_at))
+            c.execute(
+                self._sql(
+                    "SELECT day, status, controller, contested_by, candidates, since FROM warlog_steps "
+                    "WHERE place = ? AND recorded_from <= ? AND (recorded_to IS NULL OR "
+                    "recorded_to > ?) ORDER BY day"
+                ),
+                (place, known_at, known_at),
+            )
             rows = c.fetchall()
         return [Step(r[0], r[1], r[2], _names(r[3]), _names(r[4]), r[5], ()) for r in rows]
 
     def _shared_keys(self, c: Cursor, name_key: str | None = None) -> set[str]:
         """The name keys more than one place has (of all, or just whether `name_key` is)."""
         if name_key is not None:
-            c.execute(self._sql("SELECT COUNT(*) FROM warlog_places WHERE name_key=?"),
-                      (name_key,))
+            c.execute(self._sql("SELECT COUNT(*) FROM warlog_places WHERE name_key=?"), (name_key,))
             return {name_key} if int(c.fetchone()[0]) > 1 else set()
-        c.execute(self._sql("SELECT name_key FROM warlog_places GROUP BY name_key "
-                            "HAVING COUNT(*) > 1"))
+        c.execute(self._sql("SELECT name_key FROM warlog_places GROUP BY name_key HAVING COUNT(*) > 1"))
         return {str(r[0]) for r in c.fetchall()}
 
     def place_info(self, place: str | None = None) -> dict[str, PlaceInfo]:
@@ -212,10 +244,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
                 rows = c.fetchall()
                 shared = self._shared_keys(c)
             else:
-                c.execute(self._sql(
-                    "SELECT p.place, p.name, p.within, (SELECT COUNT(*) FROM warlog_places q "
-                    "WHERE q.name_key = p.name_key) FROM warlog_places p WHERE p.place = ?"),
-                    (place,))
+                c.execute(
+                    self._sql(
+                        "SELECT p.place, p.name, p.within, (SELECT COUNT(*) FROM warlog_places q "
+                        "WHERE q.name_key = p.name_key) FROM warlog_places p WHERE p.place = ?"
+                    ),
+                    (place,),
+                )
                 rows = [(r[0], r[1], r[2], r[3] > 1) for r in c.fetchall()]
                 return {r[0]: PlaceInfo(r[1], _names(r[2]), bool(r[3])) for r in rows}
         return {r[0]: PlaceInfo(r[1], _names(r[2]), r[3] in shared) for r in rows}
@@ -223,24 +258,34 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     def parents(self, known_at: str) -> dict[str, str | None]:
         """Each actor's `part_of` as the archive knew it at `known_at`."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT actor, part_of FROM warlog_actors WHERE recorded_from <= ? "
-                                "AND (recorded_to IS NULL OR recorded_to > ?)"),
-                      (known_at, known_at))
+            c.execute(
+                self._sql(
+                    "SELECT actor, part_of FROM warlog_actors WHERE recorded_from <= ? "
+                    "AND (recorded_to IS NULL OR recorded_to > ?)"
+                ),
+                (known_at, known_at),
+            )
             return {str(r[0]): r[1] for r in c.fetchall()}
 
     def policy_history(self, name: str) -> list[tuple[str, str | None, int | None]]:
         """Every value a policy had, with the record-time interval it held."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT recorded_from, recorded_to, value FROM warlog_policy "
-                                "WHERE name = ?"), (name,))
+            c.execute(
+                self._sql("SELECT recorded_from, recorded_to, value FROM warlog_policy WHERE name = ?"),
+                (name,),
+            )
             return [(str(r[0]), r[1], None if r[2] is None else int(r[2])) for r in c.fetchall()]
 
     def policy(self, known_at: str) -> dict[str, int | None]:
         """The archive's policies set by `known_at` (those never set are left out)."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT name, value FROM warlog_policy WHERE recorded_from <= ? "
-                                "AND (recorded_to IS NULL OR recorded_to > ?)"),
-                      (known_at, known_at))
+            c.execute(
+                self._sql(
+                    "SELECT name, value FROM warlog_policy WHERE recorded_from <= ? "
+                    "AND (recorded_to IS NULL OR recorded_to > ?)"
+                ),
+                (known_at, known_at),
+            )
             return {str(r[0]): None if r[1] is None else int(r[1]) for r in c.fetchall()}
 
     def claims(
@@ -271,14 +316,23 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             return [ClaimRow(*row) for row in c.fetchall()]
 
     def history(
-        self, *, place: str | None = None, report: str | None = None, actor: str | None = None,
-        since: str | None = None, until: str | None = None,
+        self,
+        *,
+        place: str | None = None,
+        report: str | None = None,
+        actor: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> list[Change]:
         statement = "SELECT * FROM warlog_history WHERE 1=1"
         params: list[Any] = []
-        for column, value, op in (("place", place, "="), ("report", report, "="),
-                                  ("actor", actor, "="),
-                                  ("recorded_at", since, ">="), ("recorded_at", until, "<")):
+        for column, value, op in (
+            ("place", place, "="),
+            ("report", report, "="),
+            ("actor", actor, "="),
+            ("recorded_at", since, ">="),
+            ("recorded_at", until, "<"),
+        ):
             if value is not None:
                 statement += f" AND {column} {op} ?"
                 params.append(value)
@@ -287,10 +341,19 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             c.execute(self._sql(statement), params)
             rows = [tuple(r) for r in c.fetchall()]
         return [
-            Change(position=r[0], recorded_at=r[1], archivist=r[2], kind=r[3], report=r[4],
-                   claim=r[5], place=r[6], reason=r[7],
-                   before=None if r[8] is None else orjson.loads(r[8]),
-                   after=None if r[9] is None else orjson.loads(r[9]), actor=r[10])
+            Change(
+                position=r[0],
+                recorded_at=r[1],
+                archivist=r[2],
+                kind=r[3],
+                report=r[4],
+                claim=r[5],
+                place=r[6],
+                reason=r[7],
+                before=None if r[8] is None else orjson.loads(r[8]),
+                after=None if r[9] is None else orjson.loads(r[9]),
+                actor=r[10],
+            )
             for r in rows
         ]
 
@@ -302,8 +365,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     def subtree_hash(self, start: int, stop: int) -> bytes:
         """A perfect subtree's hash, as the projection stored it when the tree grew."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT hash FROM warlog_nodes WHERE start=? AND stop=?"),
-                      (start, stop))
+            c.execute(self._sql("SELECT hash FROM warlog_nodes WHERE start=? AND stop=?"), (start, stop))
             row = c.fetchone()
         if row is None:
             raise LookupError(f"no stored subtree [{start}, {stop})")
@@ -312,16 +374,19 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     def recorded_leaves(self, start: int, limit: int) -> list[tuple[int, int, bytes]]:
         """(leaf index, log position, leaf hash) as recorded when each event was projected."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql(
-                "SELECT l.leaf_index, l.position, n.hash FROM warlog_leaves l JOIN warlog_nodes n "
-                "ON n.start = l.leaf_index AND n.stop = l.leaf_index + 1 "
-                "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?"), (start, limit))
+            c.execute(
+                self._sql(
+                    "SELECT l.leaf_index, l.position, n.hash FROM warlog_leaves l JOIN warlog_nodes n "
+                    "ON n.start = l.leaf_index AND n.stop = l.leaf_index + 1 "
+                    "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?"
+                ),
+                (start, limit),
+            )
             return [(int(r[0]), int(r[1]), bytes.fromhex(r[2])) for r in c.fetchall()]
 
     def leaf_index(self, position: int) -> int | None:
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT leaf_index FROM warlog_leaves WHERE position=?"),
-                      (position,))
+            c.execute(self._sql("SELECT leaf_index FROM warlog_leaves WHERE position=?"), (position,))
             row = c.fetchone()
         return None if row is None else int(row[0])
 
@@ -345,8 +410,10 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     def lookup_names(self, registry: str, name: str) -> list[str]:
         """Every entry a typed name or alias stands for in a registry."""
         with self._transaction(commit=False) as c:
-            c.execute(self._sql("SELECT name FROM warlog_names WHERE registry=? AND name_key=? "
-                                "ORDER BY name"), (registry, key(name)))
+            c.execute(
+                self._sql("SELECT name FROM warlog_names WHERE registry=? AND name_key=? ORDER BY name"),
+                (registry, key(name)),
+            )
             return [str(r[0]) for r in c.fetchall()]
 
     def report_of(self, aggregate_id: Any) -> str | None:
@@ -375,8 +442,10 @@ def _names(stored: str) -> tuple[str, ...]:
     return () if stored == "[]" else tuple(orjson.loads(stored))
 
 
-STATE_COLUMNS_OF_S = ("s.day, s.status, s.controller, s.contested_by, s.candidates, s.since, "
-                     "s.claims, s.uncertain, s.evidence_to")
+STATE_COLUMNS_OF_S = (
+    "s.day, s.status, s.controller, s.contested_by, s.candidates, s.since, "
+    "s.claims, s.uncertain, s.evidence_to"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,11 +57,9 @@ def create_schema(datastore: PostgresDatastore) -> None:
     catalogue's unique index; the loser's error means the schema now exists.
     """
     with suppress(IntegrityError), datastore.transaction(commit=True) as c:
-        c.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s",
-                  (datastore.schema,))
+        c.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (datastore.schema,))
         if c.fetchone() is None:
-            c.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                Identifier(datastore.schema)))
+            c.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(datastore.schema)))
 
 
 def lock_ddl(curs: Cursor[DictRow], schema: str) -> None:
@@ -72,8 +70,7 @@ def lock_ddl(curs: Cursor[DictRow], schema: str) -> None:
     concurrently updated"; four processes opening one archive at once hit it.
     A transaction-scoped advisory lock queues them instead.
     """
-    curs.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                 (f"warlog ddl {schema}",))
+    curs.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"warlog ddl {schema}",))
 
 
 def create_with_retries(create: Callable[[], None]) -> None:
@@ -103,8 +100,7 @@ def schema_objects(conn: Any, schema: str) -> SchemaObjects | None:
     A failed restore removes what is not in this list, so the schema is left
     as it was found.
     """
-    if conn.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s",
-                    (schema,)).fetchone() is None:
+    if conn.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
         return None
     rows = conn.execute(
         "SELECT 'table', c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
@@ -113,7 +109,9 @@ def schema_objects(conn: Any, schema: str) -> SchemaObjects | None:
         "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s "
         "UNION ALL SELECT 'type', c.relname::text FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind = 'c'", (schema, schema, schema)).fetchall()
+        "WHERE n.nspname = %s AND c.relkind = 'c'",
+        (schema, schema, schema),
+    ).fetchall()
     found: SchemaObjects = {"table": set(), "function": set(), "type": set()}
     for kind, name in rows:
         found[kind].add(name)
@@ -128,23 +126,30 @@ def remove_restored(conn: Any, schema: str, before: SchemaObjects | None) -> Non
             return
         now = schema_objects(conn, schema) or {"table": set(), "function": set(), "type": set()}
         for table in sorted(now["table"] - before["table"]):
-            conn.execute(SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
-                Identifier(schema), Identifier(table)))
+            conn.execute(
+                SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(Identifier(schema), Identifier(table))
+            )
         for function in sorted(now["function"] - before["function"]):
             conn.execute(Composed([SQL("DROP FUNCTION IF EXISTS "), SQL(function)]))
         for kind in sorted(now["type"] - before["type"]):
-            conn.execute(SQL("DROP TYPE IF EXISTS {}.{} CASCADE").format(
-                Identifier(schema), Identifier(kind)))
+            conn.execute(
+                SQL("DROP TYPE IF EXISTS {}.{} CASCADE").format(Identifier(schema), Identifier(kind))
+            )
         # Only warlog's own tables: a schema may hold other applications' tables too.
         kept = sorted(t for t in before["table"] & now["table"] if t.startswith("warlog_"))
         for table in kept:
             if table.endswith("_tracking"):
                 # The library's own migration row stays; the archive's position goes.
-                conn.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
-                    Identifier(schema), Identifier(table)), ("warlog",))
+                conn.execute(
+                    SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
+                        Identifier(schema), Identifier(table)
+                    ),
+                    ("warlog",),
+                )
             else:
-                conn.execute(SQL("TRUNCATE {}.{} RESTART IDENTITY").format(
-                    Identifier(schema), Identifier(table)))
+                conn.execute(
+                    SQL("TRUNCATE {}.{} RESTART IDENTITY").format(Identifier(schema), Identifier(table))
+                )
 
 
 class PostgresArchiveRecorder(PostgresApplicationRecorder):
@@ -171,20 +176,27 @@ class PostgresArchiveRecorder(PostgresApplicationRecorder):
 
     def restore(self, events: Iterable[tuple[int, StoredEvent]]) -> int:
         """Insert (position, stored event) pairs in one transaction at their original positions."""
-        table = SQL("{}.{}").format(Identifier(self.datastore.schema),
-                                    Identifier(self.events_table_name))
-        insert = SQL("INSERT INTO {} (notification_id, originator_id, originator_version, topic, "
-                     "state) VALUES (%s, %s, %s, %s, %s)").format(table)
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        insert = SQL(
+            "INSERT INTO {} (notification_id, originator_id, originator_version, topic, "
+            "state) VALUES (%s, %s, %s, %s, %s)"
+        ).format(table)
         rows, count = iter(events), 0
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
             while chunk := list(islice(rows, 1000)):
-                curs.executemany(insert, [(p, e.originator_id, e.originator_version, e.topic,
-                                           e.state) for p, e in chunk])
+                curs.executemany(
+                    insert, [(p, e.originator_id, e.originator_version, e.topic, e.state) for p, e in chunk]
+                )
                 count += len(chunk)
             qualified = f"{quote(self.datastore.schema)}.{quote(self.events_table_name)}"
-            curs.execute(SQL("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
-                             "(SELECT MAX(notification_id) FROM {}))").format(table), (qualified,))
+            curs.execute(
+                SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
+                    "(SELECT MAX(notification_id) FROM {}))"
+                ).format(table),
+                (qualified,),
+            )
         return count
 
 
@@ -226,8 +238,9 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
         """
         lock_ddl(curs, self.datastore.schema)
         super()._create_table(curs)
-        curs.execute("SELECT indexname FROM pg_catalog.pg_indexes WHERE schemaname = %s",
-                     (self.datastore.schema,))
+        curs.execute(
+            "SELECT indexname FROM pg_catalog.pg_indexes WHERE schemaname = %s", (self.datastore.schema,)
+        )
         indexes = {row["indexname"] for row in curs.fetchall()}
         for statement in self._ddl:
             index = _INDEX.match(statement)
@@ -287,8 +300,10 @@ class PostgresReadModel(PostgresExportQueries, PostgresTrackingRecorder, ReadMod
         """
         self.create_table()
         with self._transaction(commit=True) as c:
-            c.execute(self._sql(f"DELETE FROM {self._tracking_table} WHERE application_name=?"),
-                      (self.application_name,))
+            c.execute(
+                self._sql(f"DELETE FROM {self._tracking_table} WHERE application_name=?"),
+                (self.application_name,),
+            )
             for table in TABLES:
                 c.execute(self._sql(f"DROP TABLE IF EXISTS {table}"))
             for statement in self._ddl:

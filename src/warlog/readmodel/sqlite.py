@@ -49,13 +49,25 @@ class SQLiteArchiveRecorder(SQLiteApplicationRecorder):
     def restore(self, events: Iterable[tuple[int, StoredEvent]]) -> int:
         """Insert (position, stored event) pairs in one transaction; rowid is the position."""
         count = 0
-        statement = (f"INSERT INTO {self.events_table_name} "
-                     "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)")
+        statement = (
+            f"INSERT INTO {self.events_table_name} "
+            "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)"
+        )
         rows = iter(events)
         with self.datastore.transaction(commit=True) as c:
             while chunk := list(islice(rows, 1000)):
-                c.executemany(statement, [(p, e.originator_id.hex if isinstance(e.originator_id, UUID)
-                                           else e.originator_id, e.originator_version, e.topic,
-                                           e.state) for p, e in chunk])
+                c.executemany(
+                    statement,
+                    [
+                        (
+                            p,
+                            e.originator_id.hex if isinstance(e.originator_id, UUID) else e.originator_id,
+                            e.originator_version,
+                            e.topic,
+                            e.state,
+                        )
+                        for p, e in chunk
+                    ],
+                )
                 count += len(chunk)
         return count

@@ -25,14 +25,14 @@ from typing import Any
 
 import orjson
 
-from warlog import clock, merkle
+from warlog import clock
+from warlog.audit import merkle
 from warlog.canonical import leaf
 from warlog.dates import Bounds, bounds
 from warlog.names import key
 from warlog.resolution import Claim, ClaimRef, Rule, Step, counted, side_of, steps
 
-CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote",
-               "note")
+CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote", "note")
 INSERT = {
     "warlog_log": "INSERT INTO warlog_log VALUES (?,?,?)",
     "warlog_reports": "INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -44,12 +44,11 @@ INSERT = {
     "warlog_policy": "INSERT INTO warlog_policy VALUES (?,?,?,?)",
     "warlog_steps": "INSERT INTO warlog_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "warlog_walks": "INSERT INTO warlog_walks VALUES (?,?,?) "
-                    "ON CONFLICT (place, day) DO UPDATE SET walk = excluded.walk",
+    "ON CONFLICT (place, day) DO UPDATE SET walk = excluded.walk",
     "warlog_leaves": "INSERT INTO warlog_leaves VALUES (?,?)",
     "warlog_nodes": "INSERT INTO warlog_nodes VALUES (?,?,?)",
 }
-STEP_COLUMNS = ("day, status, controller, contested_by, candidates, since, claims, uncertain, "
-                "evidence_to")
+STEP_COLUMNS = "day, status, controller, contested_by, candidates, since, claims, uncertain, evidence_to"
 EVERYTHING = ""  # a touched day before every day: re-walk the place from its first claim
 STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", ")) + ", w.walk"
 WITH_WALK = "JOIN warlog_walks w ON w.place = s.place AND w.day = s.day "
@@ -64,11 +63,18 @@ def dumps(value: Any) -> str:
 
 def step_from_row(row: Sequence[Any]) -> Step:
     day, status, controller, contested_by, candidates, since, claims, uncertain, evidence, walk = row
-    return Step(day, status, controller, tuple(orjson.loads(contested_by)),
-                tuple(orjson.loads(candidates)), since,
-                tuple(ClaimRef(r, n) for r, n in orjson.loads(claims)),
-                uncertain=bool(uncertain), evidence_to=evidence,
-                walk=orjson.loads(walk) if walk else {})
+    return Step(
+        day,
+        status,
+        controller,
+        tuple(orjson.loads(contested_by)),
+        tuple(orjson.loads(candidates)),
+        since,
+        tuple(ClaimRef(r, n) for r, n in orjson.loads(claims)),
+        uncertain=bool(uncertain),
+        evidence_to=evidence,
+        walk=orjson.loads(walk) if walk else {},
+    )
 
 
 class Writer:
@@ -86,10 +92,12 @@ class Writer:
 
     def load(self) -> None:
         """The sides and the pressure window in force, for walking the default way."""
-        self.parents = dict(self.execute(
-            "SELECT actor, part_of FROM warlog_actors WHERE recorded_to IS NULL", ()).fetchall())
-        row = self.execute("SELECT value FROM warlog_policy WHERE name='pressure-days' "
-                           "AND recorded_to IS NULL", ()).fetchone()
+        self.parents = dict(
+            self.execute("SELECT actor, part_of FROM warlog_actors WHERE recorded_to IS NULL", ()).fetchall()
+        )
+        row = self.execute(
+            "SELECT value FROM warlog_policy WHERE name='pressure-days' AND recorded_to IS NULL", ()
+        ).fetchone()
         if row is not None:
             self.pressure_days = None if row[0] is None else int(row[0])
         self.loaded = True
@@ -147,8 +155,10 @@ class Writer:
             query, params = "SELECT DISTINCT place FROM warlog_claims WHERE recorded_to IS NULL", []
         elif self.rewalk:
             actors = sorted(self.rewalk)
-            query = ("SELECT DISTINCT place FROM warlog_claims WHERE recorded_to IS NULL "
-                     f"AND actor IN ({','.join('?' for _ in actors)})")
+            query = (
+                "SELECT DISTINCT place FROM warlog_claims WHERE recorded_to IS NULL "
+                f"AND actor IN ({','.join('?' for _ in actors)})"
+            )
             params = actors
         else:
             return []
@@ -160,8 +170,9 @@ class Writer:
         edge, start = [], 0
         for bit in reversed(range(size.bit_length())):
             if size >> bit & 1:
-                row = self.execute("SELECT hash FROM warlog_nodes WHERE start=? AND stop=?",
-                                   (start, start + (1 << bit))).fetchone()
+                row = self.execute(
+                    "SELECT hash FROM warlog_nodes WHERE start=? AND stop=?", (start, start + (1 << bit))
+                ).fetchone()
                 edge.append(bytes.fromhex(row[0]))
                 start += 1 << bit
         return merkle.CompactRange.from_list(size, edge)
@@ -185,29 +196,58 @@ class Writer:
             self.places[place] = (e.name, within)
             self.insert("warlog_places", (place, e.name, key(e.name), dumps(within)))
             self.names("place", place, [e.name, *e.aliases])
-            self.history(position, at, e.archivist, "registered", None, None, place, None, None,
-                         {"aliases": e.aliases})
+            self.history(
+                position, at, e.archivist, "registered", None, None, place, None, None, {"aliases": e.aliases}
+            )
         elif kind == "Places.AliasesAdded":
             self.names("place", e.name, e.aliases)
-            self.history(position, at, e.archivist, "aliases added", None, None, e.name, None,
-                         None, {"aliases": e.aliases})
+            self.history(
+                position,
+                at,
+                e.archivist,
+                "aliases added",
+                None,
+                None,
+                e.name,
+                None,
+                None,
+                {"aliases": e.aliases},
+            )
         elif kind in ("Actors.Registered", "Actors.AliasesAdded"):
             if kind == "Actors.Registered":
                 self.parents[e.name] = e.part_of
                 self.insert("warlog_actors", (e.name, e.part_of, at, None))
-            self.names("actor", e.name, ([e.name] if kind == "Actors.Registered" else [])
-                       + e.aliases)
-            self.history(position, at, e.archivist, _registry_kind(kind), None, None, None,
-                         None, None, {"actor": e.name, "aliases": e.aliases}, e.name)
+            self.names("actor", e.name, ([e.name] if kind == "Actors.Registered" else []) + e.aliases)
+            self.history(
+                position,
+                at,
+                e.archivist,
+                _registry_kind(kind),
+                None,
+                None,
+                None,
+                None,
+                None,
+                {"actor": e.name, "aliases": e.aliases},
+                e.name,
+            )
         elif kind == "Actors.PartOfChanged":
             self.part_of_changed(position, at, e)
         elif kind == "Policy.Set":
             self.policy_set(position, at, e)
         elif kind.startswith("Keys.") and kind != "Keys.Created":
-            self.history(position, at, e.archivist, "key " + kind.rsplit("Key", 1)[1].lower(),
-                         None, None, None, getattr(e, "reason", None), None,
-                         {k: v for k, v in e.__dict__.items()
-                          if k in ("origin", "name", "public_key")})
+            self.history(
+                position,
+                at,
+                e.archivist,
+                "key " + kind.rsplit("Key", 1)[1].lower(),
+                None,
+                None,
+                None,
+                getattr(e, "reason", None),
+                None,
+                {k: v for k, v in e.__dict__.items() if k in ("origin", "name", "public_key")},
+            )
         return []
 
     def names(self, registry: str, entry: str, names: list[str]) -> None:
@@ -218,8 +258,7 @@ class Writer:
     def place(self, place: str) -> list[str]:
         """A place's name and its parents' names, nearest first."""
         if place not in self.places:
-            row = self.execute("SELECT name, within FROM warlog_places WHERE place=?",
-                               (place,)).fetchone()
+            row = self.execute("SELECT name, within FROM warlog_places WHERE place=?", (place,)).fetchone()
             self.places[place] = (str(row[0]), orjson.loads(row[1]))
         name, within = self.places[place]
         return [name, *within]
@@ -228,38 +267,77 @@ class Writer:
         """A new side for the actor and everything under it, from this record time."""
         before = {a: side_of(a, self.parents) for a in self.parents}
         previous = self.parents.get(e.name)
-        self.execute("UPDATE warlog_actors SET recorded_to=? WHERE actor=? AND recorded_to IS NULL",
-                     (at, e.name))
+        self.execute(
+            "UPDATE warlog_actors SET recorded_to=? WHERE actor=? AND recorded_to IS NULL", (at, e.name)
+        )
         self.insert("warlog_actors", (e.name, e.part_of, at, None))
         self.parents[e.name] = e.part_of
         if self.rewalk is not None:
             self.rewalk |= {a for a in self.parents if side_of(a, self.parents) != before[a]}
-        self.history(position, at, e.archivist, "part of changed", None, None, None, e.reason,
-                     {"part_of": previous}, {"part_of": e.part_of}, e.name)
+        self.history(
+            position,
+            at,
+            e.archivist,
+            "part of changed",
+            None,
+            None,
+            None,
+            e.reason,
+            {"part_of": previous},
+            {"part_of": e.part_of},
+            e.name,
+        )
 
     def policy_set(self, position: int, at: str, e: Any) -> None:
         """A new pressure window: every place is walked again, from this record time."""
-        row = self.execute("SELECT value FROM warlog_policy WHERE name=? AND recorded_to IS NULL",
-                           (e.name,)).fetchone()
+        row = self.execute(
+            "SELECT value FROM warlog_policy WHERE name=? AND recorded_to IS NULL", (e.name,)
+        ).fetchone()
         before = self.pressure_days if row is None else row[0]
-        self.execute("UPDATE warlog_policy SET recorded_to=? WHERE name=? AND recorded_to IS NULL",
-                     (at, e.name))
+        self.execute(
+            "UPDATE warlog_policy SET recorded_to=? WHERE name=? AND recorded_to IS NULL", (at, e.name)
+        )
         self.insert("warlog_policy", (e.name, e.value, at, None))
         if e.name == "pressure-days":
             self.pressure_days = e.value
             self.rewalk = None
-        self.history(position, at, e.archivist, "policy set", None, None, None, e.reason,
-                     {e.name: before}, {e.name: e.value})
+        self.history(
+            position,
+            at,
+            e.archivist,
+            "policy set",
+            None,
+            None,
+            None,
+            e.reason,
+            {e.name: before},
+            {e.name: e.value},
+        )
 
     def filed(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         acled = getattr(e, "acled", None)
-        self.insert("warlog_reports", (e.originator_id.hex, e.report_id, e.source, e.published,
-                                       e.reliability, e.url, e.title, at, position, e.archivist,
-                                       None, None if acled is None else dumps(acled)))
+        self.insert(
+            "warlog_reports",
+            (
+                e.originator_id.hex,
+                e.report_id,
+                e.source,
+                e.published,
+                e.reliability,
+                e.url,
+                e.title,
+                at,
+                position,
+                e.archivist,
+                None,
+                None if acled is None else dumps(acled),
+            ),
+        )
         for number, claim in enumerate(e.claims, start=1):
             self.version(e.report_id, number, claim, e.reliability, at, position)
-            self.history(position, at, e.archivist, "reported", e.report_id, number,
-                         claim["place"], None, None, claim)
+            self.history(
+                position, at, e.archivist, "reported", e.report_id, number, claim["place"], None, None, claim
+            )
         return [(c["place"], bounds(c["date"]).last) for c in e.claims]
 
     def corrected(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
@@ -273,29 +351,41 @@ class Writer:
         self.end_version(report, e.claim, at, position)
         self.version(report, e.claim, after, reliability, at, position)
         for place in dict.fromkeys((current["place"], after["place"])):
-            self.history(position, at, e.archivist, "corrected", report, e.claim, place,
-                         e.reason, before, dict(e.changes))
-        return [(current["place"], bounds(current["date"]).last),
-                (after["place"], bounds(after["date"]).last)]
+            self.history(
+                position,
+                at,
+                e.archivist,
+                "corrected",
+                report,
+                e.claim,
+                place,
+                e.reason,
+                before,
+                dict(e.changes),
+            )
+        return [
+            (current["place"], bounds(current["date"]).last),
+            (after["place"], bounds(after["date"]).last),
+        ]
 
-    def close(
-        self, position: int, at: str, report: str, claim: int | None, e: Any
-    ) -> list[tuple[str, str]]:
+    def close(self, position: int, at: str, report: str, claim: int | None, e: Any) -> list[tuple[str, str]]:
         where = "report=? AND recorded_to IS NULL" + ("" if claim is None else " AND claim=?")
         params = (report,) if claim is None else (report, claim)
-        rows = [tuple(r) for r in self.execute(
-            f"SELECT claim, place, day FROM warlog_claims WHERE {where}", params).fetchall()]
+        rows = [
+            tuple(r)
+            for r in self.execute(
+                f"SELECT claim, place, day FROM warlog_claims WHERE {where}", params
+            ).fetchall()
+        ]
         for number, place, _ in rows:
             self.end_version(report, number, at, position)
-            self.history(position, at, e.archivist, "retracted", report, number, place,
-                         e.reason, None, None)
+            self.history(position, at, e.archivist, "retracted", report, number, place, e.reason, None, None)
         return [(place, day) for _, place, day in rows]
 
     # Rows ---------------------------------------------------------------
 
     def report_id(self, originator_id: Any) -> str:
-        row = self.execute("SELECT report FROM warlog_reports WHERE id=?",
-                           (originator_id.hex,)).fetchone()
+        row = self.execute("SELECT report FROM warlog_reports WHERE id=?", (originator_id.hex,)).fetchone()
         return str(row[0])
 
     def current(self, report: str, claim: int) -> dict[str, Any]:
@@ -307,28 +397,70 @@ class Writer:
         names = (*CLAIM_NAMES, "reliability")
         return {k: v for k, v in zip(names, tuple(row), strict=True) if v is not None}
 
-    def version(self, report: str, number: int, claim: dict[str, Any], reliability: str,
-                at: str, position: int) -> None:
+    def version(
+        self, report: str, number: int, claim: dict[str, Any], reliability: str, at: str, position: int
+    ) -> None:
         when = bounds(claim["date"])
-        self.insert("warlog_claims", (
-            report, number, claim["place"], claim["actor"], claim["status"], when.last,
-            when.first, claim["date"], claim["credibility"], reliability,
-            claim.get("attributed_to"), claim.get("quote"), claim.get("note"), at, position,
-            None, None))
+        self.insert(
+            "warlog_claims",
+            (
+                report,
+                number,
+                claim["place"],
+                claim["actor"],
+                claim["status"],
+                when.last,
+                when.first,
+                claim["date"],
+                claim["credibility"],
+                reliability,
+                claim.get("attributed_to"),
+                claim.get("quote"),
+                claim.get("note"),
+                at,
+                position,
+                None,
+                None,
+            ),
+        )
 
     def end_version(self, report: str, claim: int, at: str, position: int) -> None:
-        self.execute("UPDATE warlog_claims SET recorded_to=?, position_to=? "
-                     "WHERE report=? AND claim=? AND recorded_to IS NULL",
-                     (at, position, report, claim))
+        self.execute(
+            "UPDATE warlog_claims SET recorded_to=?, position_to=? "
+            "WHERE report=? AND claim=? AND recorded_to IS NULL",
+            (at, position, report, claim),
+        )
 
-    def history(self, position: int, at: str, archivist: str, kind: str, report: str | None,
-                claim: int | None, place: str | None, reason: str | None,
-                before: dict[str, Any] | None, after: dict[str, Any] | None,
-                actor: str | None = None) -> None:
-        self.insert("warlog_history", (
-            position, at, archivist, kind, report, claim, place, reason,
-            None if before is None else dumps(before), None if after is None else dumps(after),
-            actor))
+    def history(
+        self,
+        position: int,
+        at: str,
+        archivist: str,
+        kind: str,
+        report: str | None,
+        claim: int | None,
+        place: str | None,
+        reason: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        actor: str | None = None,
+    ) -> None:
+        self.insert(
+            "warlog_history",
+            (
+                position,
+                at,
+                archivist,
+                kind,
+                report,
+                claim,
+                place,
+                reason,
+                None if before is None else dumps(before),
+                None if after is None else dumps(after),
+                actor,
+            ),
+        )
 
     # Steps --------------------------------------------------------------
 
@@ -341,40 +473,48 @@ class Writer:
         """
         places = sorted(touched.items())
         for start in range(0, len(places), RESTEP_CHUNK):
-            chunk = places[start:start + RESTEP_CHUNK]
+            chunk = places[start : start + RESTEP_CHUNK]
             resume, claims, old = self.fetch_steps_and_claims(chunk)
             for place, _ in chunk:
                 self.restep_place(place, resume.get(place), claims[place], old[place], at)
 
-    def fetch_steps_and_claims(self, chunk: list[tuple[str, str]]) -> tuple[
-            dict[str, Step], dict[str, list[Claim]], dict[str, dict[str, tuple[Any, ...]]]]:
+    def fetch_steps_and_claims(
+        self, chunk: list[tuple[str, str]]
+    ) -> tuple[dict[str, Step], dict[str, list[Claim]], dict[str, dict[str, tuple[Any, ...]]]]:
         values = ",".join("(?,?)" for _ in chunk)
         params = [v for pair in chunk for v in pair]
         touched = f"WITH t(place, day) AS (VALUES {values}) "
-        resume = {r[0]: step_from_row(tuple(r[1:])) for r in self.execute(
-            touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
-            "ON s.place = t.place AND s.recorded_to IS NULL AND s.day = ("
-            "SELECT x.day FROM warlog_steps x WHERE x.place = t.place AND x.day < t.day "
-            f"AND x.recorded_to IS NULL ORDER BY x.day DESC LIMIT 1) {WITH_WALK}",
-            params).fetchall()}
+        resume = {
+            r[0]: step_from_row(tuple(r[1:]))
+            for r in self.execute(
+                touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
+                "ON s.place = t.place AND s.recorded_to IS NULL AND s.day = ("
+                "SELECT x.day FROM warlog_steps x WHERE x.place = t.place AND x.day < t.day "
+                f"AND x.recorded_to IS NULL ORDER BY x.day DESC LIMIT 1) {WITH_WALK}",
+                params,
+            ).fetchall()
+        }
         claims: dict[str, list[Claim]] = defaultdict(list)
         rule, parents = self.rule, self.parents
         for place, r, n, actor, status, last, first in self.execute(
-                touched + "SELECT c.place, c.report, c.claim, c.actor, c.status, c.day, "
-                "c.first_day FROM t JOIN warlog_claims c ON c.place = t.place AND c.day >= t.day "
-                "AND c.recorded_to IS NULL", params).fetchall():
-            claims[place].append(counted(ClaimRef(r, n), actor, status, Bounds(first, last),
-                                         rule, parents))
+            touched + "SELECT c.place, c.report, c.claim, c.actor, c.status, c.day, "
+            "c.first_day FROM t JOIN warlog_claims c ON c.place = t.place AND c.day >= t.day "
+            "AND c.recorded_to IS NULL",
+            params,
+        ).fetchall():
+            claims[place].append(counted(ClaimRef(r, n), actor, status, Bounds(first, last), rule, parents))
         old: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
         for row in self.execute(
-                touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
-                f"ON s.place = t.place AND s.day >= t.day AND s.recorded_to IS NULL {WITH_WALK}",
-                params).fetchall():
+            touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
+            f"ON s.place = t.place AND s.day >= t.day AND s.recorded_to IS NULL {WITH_WALK}",
+            params,
+        ).fetchall():
             old[row[0]][row[1]] = tuple(row[1:])
         return resume, claims, old
 
-    def restep_place(self, place: str, resume: Step | None, claims: list[Claim],
-                     old: dict[str, tuple[Any, ...]], at: str) -> None:
+    def restep_place(
+        self, place: str, resume: Step | None, claims: list[Claim], old: dict[str, tuple[Any, ...]], at: str
+    ) -> None:
         for step in steps(claims, self.pressure_days, resume, keep_walk=True):
             row = step_row(step)
             previous = old.pop(step.date, None)
@@ -389,16 +529,26 @@ class Writer:
             self.execute("DELETE FROM warlog_walks WHERE place=? AND day=?", (place, gone))
 
     def end_step(self, place: str, day: str, at: str) -> None:
-        self.execute("UPDATE warlog_steps SET recorded_to=? "
-                     "WHERE place=? AND day=? AND recorded_to IS NULL", (at, place, day))
+        self.execute(
+            "UPDATE warlog_steps SET recorded_to=? WHERE place=? AND day=? AND recorded_to IS NULL",
+            (at, place, day),
+        )
 
 
 def step_row(step: Step) -> tuple[Any, ...]:
     """A step as stored: comparable with a row read back, column for column."""
-    return (step.date, step.status, step.controller, dumps(step.contested_by),
-            dumps(step.candidates), step.since,
-            dumps([[r.report, r.claim] for r in step.claims]), int(step.uncertain),
-            step.evidence_to, dumps(step.walk))
+    return (
+        step.date,
+        step.status,
+        step.controller,
+        dumps(step.contested_by),
+        dumps(step.candidates),
+        step.since,
+        dumps([[r.report, r.claim] for r in step.claims]),
+        int(step.uncertain),
+        step.evidence_to,
+        dumps(step.walk),
+    )
 
 
 def _registry_kind(kind: str) -> str:

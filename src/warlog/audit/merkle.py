@@ -166,9 +166,7 @@ def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes
     return consistency_proof_from(old_size, len(leaf_hashes), _list_subtree_hash(leaf_hashes))
 
 
-def verify_inclusion(
-    index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
-) -> bool:
+def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes) -> bool:
     """RFC 9162 §2.1.3.2, step for step, plus a length check on every hash.
 
     The length check matters: the RFC algorithm alone would accept an empty
@@ -297,9 +295,7 @@ class CompactRange:
         if size < 0:
             raise ValueError(f"tree size {size} is negative")
         if len(hashes) != size.bit_count():
-            raise ValueError(
-                f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(hashes)}"
-            )
+            raise ValueError(f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(hashes)}")
         if not all(_is_hash(h) for h in hashes):
             raise ValueError(f"edge hashes must be {HASH_SIZE}-byte hashes")
         compact = cls()

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from warlog.audit.checkpoint import load_private_key, private_key_to_pem, public_key_bytes
 from warlog.canonical import signed_bytes
-from warlog.checkpoint import load_private_key, private_key_to_pem, public_key_bytes
 from warlog.domain import Keys
 from warlog.errors import WarlogError
 
@@ -62,8 +62,9 @@ def write_key(path: Path, key: Ed25519PrivateKey) -> None:
         file.write(private_key_to_pem(key))
 
 
-def read_key(path: Path, expected_public_hex: str, whose: str,
-             archivist: str | None = None) -> Ed25519PrivateKey:
+def read_key(
+    path: Path, expected_public_hex: str, whose: str, archivist: str | None = None
+) -> Ed25519PrivateKey:
     """Load a private key that is the registered one and readable by its owner only."""
     if archivist is not None and not path.is_file():
         raise WarlogError(
@@ -76,8 +77,10 @@ def read_key(path: Path, expected_public_hex: str, whose: str,
     except OSError:
         mode = 0
     if mode & 0o077:
-        raise WarlogError(f"{path} can be read by other users (mode {mode & 0o777:o}); a private "
-                          f"key must be readable by its owner only: chmod 600 {path}")
+        raise WarlogError(
+            f"{path} can be read by other users (mode {mode & 0o777:o}); a private "
+            f"key must be readable by its owner only: chmod 600 {path}"
+        )
     try:
         key = load_private_key(path)
     except (OSError, ValueError) as error:
@@ -96,8 +99,9 @@ def checked_public_key(text: str) -> str:
     try:
         public_key(cleaned)
     except ValueError:
-        raise WarlogError("--public-key: not an Ed25519 public key; give its 32 bytes as 64 "
-                          "hex digits") from None
+        raise WarlogError(
+            "--public-key: not an Ed25519 public key; give its 32 bytes as 64 hex digits"
+        ) from None
     return cleaned
 
 
@@ -124,8 +128,7 @@ def signer_of(event: Any, archive_signs: bool, keyed: Collection[str]) -> tuple[
 class Signer:
     """Signs one command's pending events, by the rule, with the keys as they were before it."""
 
-    def __init__(self, keys: Keys | None, keys_dir: Path,
-                 own_key: Ed25519PrivateKey | None = None) -> None:
+    def __init__(self, keys: Keys | None, keys_dir: Path, own_key: Ed25519PrivateKey | None = None) -> None:
         self.archive_key = None if keys is None else keys.archive_key
         self.origin = None if keys is None else keys.origin
         self.archivist_keys = {} if keys is None else dict(keys.archivist_keys)
@@ -149,9 +152,13 @@ class Signer:
             if who[0] == "archivist":
                 self.loaded[who] = read_key(
                     archivist_key_file(archivist_keys_dir(self.origin), who[1]),
-                    self.archivist_keys[who[1]], f"archivist {who[1]}'s", archivist=who[1])
+                    self.archivist_keys[who[1]],
+                    f"archivist {who[1]}'s",
+                    archivist=who[1],
+                )
             else:
                 assert self.archive_key is not None
-                self.loaded[who] = read_key(archive_key_file(self.keys_dir), self.archive_key,
-                                            "the archive's")
+                self.loaded[who] = read_key(
+                    archive_key_file(self.keys_dir), self.archive_key, "the archive's"
+                )
         return self.loaded[who]

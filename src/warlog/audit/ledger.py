@@ -19,11 +19,12 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from warlog import integrity, merkle
+from warlog import integrity
+from warlog.audit import merkle
+from warlog.audit.checkpoint import Checkpoint, CheckpointError, open_signed_note, parse_vkey, vkey
+from warlog.audit.keyring import public_key, signer_of
 from warlog.canonical import canonical, event_record, leaf, signed_bytes
-from warlog.checkpoint import Checkpoint, CheckpointError, open_signed_note, parse_vkey, vkey
 from warlog.errors import WarlogError
-from warlog.keyring import public_key, signer_of
 from warlog.topics import ForbiddenTopic
 
 if TYPE_CHECKING:
@@ -68,9 +69,14 @@ class Verification:
         return not self.findings
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "size": self.size, "root": base64.b64encode(self.root).decode(),
-                "signed_events": self.signed_events, "checkpoints": self.checkpoints,
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "ok": self.ok,
+            "size": self.size,
+            "root": base64.b64encode(self.root).decode(),
+            "signed_events": self.signed_events,
+            "checkpoints": self.checkpoints,
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 class KeyTimeline:
@@ -117,13 +123,13 @@ def check_signature(event: Any, key: Ed25519PublicKey | None) -> str | None:
     return None
 
 
-def read_checkpoint(text: str, trusted: Ed25519PublicKey | None, keys: KeyTimeline,
-                    where: str) -> Checkpoint:
+def read_checkpoint(text: str, trusted: Ed25519PublicKey | None, keys: KeyTimeline, where: str) -> Checkpoint:
     """Open a signed checkpoint with the trusted key, or the archive's own key if none is given."""
     key = trusted or keys.archive_key
     if key is None or (keys.origin is None and trusted is None):
-        raise WarlogError(f"{where}: the archive has no key to check the checkpoint with; "
-                          "pass the published one with --key")
+        raise WarlogError(
+            f"{where}: the archive has no key to check the checkpoint with; pass the published one with --key"
+        )
     origin = text.split("\n", 1)[0]
     try:
         return open_signed_note(text, origin, key)
@@ -132,8 +138,12 @@ def read_checkpoint(text: str, trusted: Ed25519PublicKey | None, keys: KeyTimeli
 
 
 def verify(
-    archive: Archive, checkpoints: list[tuple[str, str]], trusted: Ed25519PublicKey | None = None,
-    progress: Callable[[int], None] = lambda _: None, *, read_model: bool = True,
+    archive: Archive,
+    checkpoints: list[tuple[str, str]],
+    trusted: Ed25519PublicKey | None = None,
+    progress: Callable[[int], None] = lambda _: None,
+    *,
+    read_model: bool = True,
 ) -> Verification:
     """Recompute the whole tree from the stored events and hold it to every promise.
 
@@ -153,59 +163,89 @@ def verify(
         hashes.append(hashed)
         progress(1)
         if event is None:
-            result.findings.append(Finding(position, "stored event cannot be read back: "
-                                                     + leaf_bytes.decode(errors="replace")))
+            result.findings.append(
+                Finding(position, "stored event cannot be read back: " + leaf_bytes.decode(errors="replace"))
+            )
         elif recorded_position is None:
             if result.tree_readable:
-                result.findings.append(Finding(position, "event was written to the store "
-                                                         "directly: it is not in the recorded tree"))
+                result.findings.append(
+                    Finding(
+                        position, "event was written to the store directly: it is not in the recorded tree"
+                    )
+                )
         elif recorded_position != position:
             shifted += 1
             if shifted == 1:
-                result.findings.append(Finding(
-                    min(recorded_position, position),
-                    f"events are missing or out of order: leaf {len(hashes) - 1} was position "
-                    f"{recorded_position} when recorded, the log now has position {position}"))
+                result.findings.append(
+                    Finding(
+                        min(recorded_position, position),
+                        f"events are missing or out of order: leaf {len(hashes) - 1} was position "
+                        f"{recorded_position} when recorded, the log now has position {position}",
+                    )
+                )
         elif recorded_hash != hashed:
-            result.findings.append(Finding(position, "stored event differs from the one recorded "
-                                                     "(its leaf hash changed)"))
+            result.findings.append(
+                Finding(position, "stored event differs from the one recorded (its leaf hash changed)")
+            )
         if event is not None:
             _check_signed(event, position, keys, result)
     if shifted > 1:
         result.findings.append(Finding(None, f"{shifted - 1} later leaves are shifted as well"))
     missing = [position for position, _ in recorded]
     if missing:
-        result.findings.append(Finding(None, f"the log ends {len(missing)} event(s) short of what "
-                                             f"was recorded (up to position {missing[-1]})"))
+        result.findings.append(
+            Finding(
+                None,
+                f"the log ends {len(missing)} event(s) short of what "
+                f"was recorded (up to position {missing[-1]})",
+            )
+        )
     gaps.summarise(result)
-    result.findings.extend(Finding(p, m, "forced rebuild")
-                           for p, m in integrity.forced_rebuilds(archive.view))
+    result.findings.extend(
+        Finding(p, m, "forced rebuild") for p, m in integrity.forced_rebuilds(archive.view)
+    )
     result.size, result.root = len(hashes), merkle.root(hashes) if hashes else merkle.EMPTY_ROOT
     for where, text in checkpoints:
         result.checkpoints.append(_check_checkpoint(where, text, hashes, result, keys, trusted))
     if read_model:
-        result.findings.extend(Finding(None, message, "read model")
-                               for message in integrity.replay_differences(archive))
+        result.findings.extend(
+            Finding(None, message, "read model") for message in integrity.replay_differences(archive)
+        )
     result.findings.sort(key=lambda f: (f.position is None, f.position or 0))
     return result
 
 
-def _check_checkpoint(where: str, text: str, hashes: list[bytes], result: Verification,
-                      keys: KeyTimeline, trusted: Ed25519PublicKey | None) -> dict[str, Any]:
+def _check_checkpoint(
+    where: str,
+    text: str,
+    hashes: list[bytes],
+    result: Verification,
+    keys: KeyTimeline,
+    trusted: Ed25519PublicKey | None,
+) -> dict[str, Any]:
     checkpoint = read_checkpoint(text, trusted, keys, where)
     summary = {"file": where, "size": checkpoint.size, "consistent": False}
     if checkpoint.size > len(hashes):
-        result.findings.append(Finding(None, f"{where}: the log has {len(hashes)} events, fewer "
-                                             f"than the {checkpoint.size} the checkpoint commits to"))
+        result.findings.append(
+            Finding(
+                None,
+                f"{where}: the log has {len(hashes)} events, fewer "
+                f"than the {checkpoint.size} the checkpoint commits to",
+            )
+        )
         return summary
     if merkle.root(hashes[: checkpoint.size]) != checkpoint.root:
         first = _first_recorded_difference(result, checkpoint.size)
-        result.findings.append(Finding(first, f"{where}: the first {checkpoint.size} events no "
-                                              "longer hash to the checkpoint's root"))
+        result.findings.append(
+            Finding(
+                first, f"{where}: the first {checkpoint.size} events no longer hash to the checkpoint's root"
+            )
+        )
         return summary
     proof = merkle.consistency_proof(checkpoint.size, hashes)
     summary["consistent"] = merkle.verify_consistency(
-        checkpoint.size, len(hashes), checkpoint.root, result.root, proof)
+        checkpoint.size, len(hashes), checkpoint.root, result.root, proof
+    )
     if not summary["consistent"]:
         result.findings.append(Finding(None, f"{where}: today's log is not an extension of it"))
     return summary
@@ -240,8 +280,11 @@ def _stored_events(archive: Archive) -> Iterator[tuple[int, Any, bytes]]:
                 event = archive.mapper.to_domain_event(notification)
                 yield notification.id, event, leaf(notification.id, event)
             except ForbiddenTopic as error:
-                yield notification.id, None, (f"its type '{error.shown}' is not one of "
-                                              "warlog's events; it was not loaded").encode()
+                yield (
+                    notification.id,
+                    None,
+                    (f"its type '{error.shown}' is not one of warlog's events; it was not loaded").encode(),
+                )
             except Exception as error:  # any altered byte is a finding, never a crash
                 yield notification.id, None, f"{type(error).__name__}: {error}"[:200].encode()
         start = page[-1].id + 1
@@ -266,16 +309,19 @@ class Gaps:
         if position != self.expected and not self.allowed:
             self.count += 1
             if self.count == 1:
-                missing = (f"position {self.expected} is" if position == self.expected + 1
-                           else f"positions {self.expected} to {position - 1} are")
-                result.findings.append(Finding(self.expected, f"{missing} missing from the log: "
-                                                              "an event was removed"))
+                missing = (
+                    f"position {self.expected} is"
+                    if position == self.expected + 1
+                    else f"positions {self.expected} to {position - 1} are"
+                )
+                result.findings.append(
+                    Finding(self.expected, f"{missing} missing from the log: an event was removed")
+                )
         self.expected = position + 1
 
     def summarise(self, result: Verification) -> None:
         if self.count > 1:
-            result.findings.append(Finding(None, f"{self.count - 1} later gap(s) in the positions "
-                                                 "as well"))
+            result.findings.append(Finding(None, f"{self.count - 1} later gap(s) in the positions as well"))
 
 
 def _recorded_leaves(archive: Archive, result: Verification) -> Iterator[tuple[int, bytes]]:
@@ -285,9 +331,15 @@ def _recorded_leaves(archive: Archive, result: Verification) -> Iterator[tuple[i
             page = archive.view.recorded_leaves(start, PAGE)
         except integrity.database_errors() as error:
             result.tree_readable = False
-            result.findings.append(Finding(None, "the read model's record of the tree cannot be "
-                                                 f"read ({str(error).strip()[:120]}); run "
-                                                 "'warlog rebuild'", "read model"))
+            result.findings.append(
+                Finding(
+                    None,
+                    "the read model's record of the tree cannot be "
+                    f"read ({str(error).strip()[:120]}); run "
+                    "'warlog rebuild'",
+                    "read model",
+                )
+            )
             return
         if not page:
             return
@@ -307,13 +359,14 @@ def checkpoint(archive: Archive) -> str:
     archive.catch_up()
     size = archive.view.tree_size()
     root = merkle.root_from(size, archive.view.subtree_hash)
-    from warlog.checkpoint import signed_note
+    from warlog.audit.checkpoint import signed_note
 
     return signed_note(Checkpoint(keys.origin, size, root), keys.origin, archive.archive_key())
 
 
-def prove(archive: Archive, report_id: str, checkpoint_text: str,
-          trusted: Ed25519PublicKey | None = None) -> bytes:
+def prove(
+    archive: Archive, report_id: str, checkpoint_text: str, trusted: Ed25519PublicKey | None = None
+) -> bytes:
     """Inclusion proofs of every event of a report under a checkpoint, as canonical JSON."""
     archive.catch_up()
     if archive.view.report(report_id) is None:
@@ -327,20 +380,34 @@ def prove(archive: Archive, report_id: str, checkpoint_text: str,
     for position in sorted({c.position for c in archive.view.history(report=report_id)}):
         index = archive.view.leaf_index(position)
         if index is None or index >= cp.size:
-            raise WarlogError(f"the event at position {position} is newer than the checkpoint; "
-                              "take a new checkpoint with 'warlog checkpoint'")
+            raise WarlogError(
+                f"the event at position {position} is newer than the checkpoint; "
+                "take a new checkpoint with 'warlog checkpoint'"
+            )
         (notification,) = archive.recorder.select_notifications(start=position, limit=1)
         event = archive.mapper.to_domain_event(notification)
-        events.append({
-            "leaf_index": index,
-            "event": orjson.loads(leaf(position, event)),
-            "proof": [h.hex() for h in merkle.inclusion_proof_from(index, cp.size,
-                                                                   archive.view.subtree_hash)],
-        })
+        events.append(
+            {
+                "leaf_index": index,
+                "event": orjson.loads(leaf(position, event)),
+                "proof": [
+                    h.hex() for h in merkle.inclusion_proof_from(index, cp.size, archive.view.subtree_hash)
+                ],
+            }
+        )
     key = trusted or timeline.archive_key
     assert key is not None
-    return canonical({"report": report_id, "checkpoint": checkpoint_text,
-                      "vkey": vkey(cp.origin, key), "events": events}) + b"\n"
+    return (
+        canonical(
+            {
+                "report": report_id,
+                "checkpoint": checkpoint_text,
+                "vkey": vkey(cp.origin, key),
+                "events": events,
+            }
+        )
+        + b"\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -351,8 +418,13 @@ class ProofCheck:
     vkey: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": True, "report": self.report, "checkpoint_size": self.size,
-                "events": self.events, "vkey": self.vkey}
+        return {
+            "ok": True,
+            "report": self.report,
+            "checkpoint_size": self.size,
+            "events": self.events,
+            "vkey": self.vkey,
+        }
 
 
 def verify_proof(proof: bytes, checkpoint_text: str, trusted_vkey: str | None = None) -> ProofCheck:
@@ -376,11 +448,14 @@ def verify_proof(proof: bytes, checkpoint_text: str, trusted_vkey: str | None = 
             hashed = merkle.leaf_hash(canonical(record))
             path = [bytes.fromhex(h) for h in item["proof"]]
             if not merkle.verify_inclusion(index, cp.size, hashed, path, cp.root):
-                raise WarlogError(f"proof: the event at position {record.get('position')} is not "
-                                  "in the checkpoint's tree")
+                raise WarlogError(
+                    f"proof: the event at position {record.get('position')} is not in the checkpoint's tree"
+                )
             if not _belongs(record, report, events[0]["event"]):
-                raise WarlogError(f"proof: the event at position {record.get('position')} is not "
-                                  f"an event of report '{report}'")
+                raise WarlogError(
+                    f"proof: the event at position {record.get('position')} is not "
+                    f"an event of report '{report}'"
+                )
     except (KeyError, TypeError, ValueError, CheckpointError) as error:
         if isinstance(error, WarlogError):
             raise
@@ -390,9 +465,18 @@ def verify_proof(proof: bytes, checkpoint_text: str, trusted_vkey: str | None = 
 
 def _belongs(record: dict[str, Any], report: str, filed: dict[str, Any]) -> bool:
     """Every event of the proof is on the report's aggregate, whose filing names the report."""
-    return bool(filed.get("data", {}).get("report_id") == report
-                and record.get("aggregate") == filed.get("aggregate"))
+    return bool(
+        filed.get("data", {}).get("report_id") == report and record.get("aggregate") == filed.get("aggregate")
+    )
 
 
-__all__ = ["Finding", "ProofCheck", "Verification", "checkpoint", "event_record", "prove",
-           "verify", "verify_proof"]
+__all__ = [
+    "Finding",
+    "ProofCheck",
+    "Verification",
+    "checkpoint",
+    "event_record",
+    "prove",
+    "verify",
+    "verify_proof",
+]

@@ -103,9 +103,7 @@ def _parse_body(text: str) -> Checkpoint:
         raise CheckpointError(f"checkpoint size line {size!r} is not a decimal tree size")
     root_bytes = _unb64(root)
     if root_bytes is None or len(root_bytes) != ROOT_SIZE:
-        raise CheckpointError(
-            f"checkpoint root line {root!r} is not a base64 {ROOT_SIZE}-byte hash"
-        )
+        raise CheckpointError(f"checkpoint root line {root!r} is not a base64 {ROOT_SIZE}-byte hash")
     return Checkpoint(origin, int(size), root_bytes)
 
 
