@@ -212,13 +212,22 @@ ROOT_B64 = base64.b64encode(ROOT).decode()
         (f"{ORIGIN}\n5\nnot base64!\n", "root line"),
         (f"{ORIGIN}\n5\n{base64.b64encode(ROOT[:31]).decode()}\n", "root line"),
         (f"{ORIGIN}\n5\n{ROOT_B64.rstrip('=')}\n", "root line"),
-        (f"{ORIGIN}\n5\n{ROOT_B64}\nextension line\n", "extension lines"),
+        (f"{ORIGIN}\n5\n{ROOT_B64}\n\nextension line\n", "empty extension line"),
     ],
 )
 def test_malformed_checkpoint_lines(key: Ed25519PrivateKey, body: str, message: str) -> None:
     note = sign_note(body, ORIGIN, key)  # correctly signed, wrongly shaped
     with pytest.raises(CheckpointError, match=message):
         open_signed_note(note, ORIGIN, key.public_key())
+
+
+def test_extension_lines_are_signed_and_kept(key: Ed25519PrivateKey) -> None:
+    checkpoint = Checkpoint(ORIGIN, 5, ROOT, ("warlog-reports abc", "another line"))
+    note = signed_note(checkpoint, ORIGIN, key)
+    assert open_signed_note(note, ORIGIN, key.public_key()) == checkpoint
+    tampered = note.replace("another line", "another lime")
+    with pytest.raises(CheckpointError):
+        open_signed_note(tampered, ORIGIN, key.public_key())
 
 
 def test_non_canonical_root_encoding_is_rejected(key: Ed25519PrivateKey) -> None:

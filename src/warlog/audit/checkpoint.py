@@ -71,11 +71,16 @@ def _unb64(text: str) -> bytes | None:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Origin (the log's name), tree size and RFC 9162 root hash."""
+    """Origin (the log's name), tree size, RFC 9162 root hash and any extension lines.
+
+    C2SP tlog-checkpoint allows non-empty extension lines after the root; they are
+    signed with the rest of the body, so whatever they commit to is as trustworthy
+    as the root itself."""
 
     origin: str
     size: int
     root: bytes
+    extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.origin or _has_control(self.origin) or "\n" in self.origin:
@@ -84,10 +89,15 @@ class Checkpoint:
             raise CheckpointError(f"checkpoint size {self.size!r} is not a 64-bit unsigned size")
         if not isinstance(self.root, bytes) or len(self.root) != ROOT_SIZE:
             raise CheckpointError(f"checkpoint root must be {ROOT_SIZE} bytes")
+        for line in self.extensions:
+            if not line or _has_control(line) or "\n" in line:
+                raise CheckpointError("checkpoint extension lines must be non-empty lines of text")
 
     def body(self) -> str:
-        """The note text that gets signed: origin, size, base64 root, one per line."""
-        return f"{self.origin}\n{self.size}\n{_b64(self.root)}\n"
+        """The note text that gets signed: origin, size, base64 root, then the
+        extension lines, one per line."""
+        extra = "".join(f"{line}\n" for line in self.extensions)
+        return f"{self.origin}\n{self.size}\n{_b64(self.root)}\n{extra}"
 
 
 def _parse_body(text: str) -> Checkpoint:
@@ -95,8 +105,9 @@ def _parse_body(text: str) -> Checkpoint:
     if lines[-1] != "" or len(lines) < 4:
         raise CheckpointError("checkpoint needs origin, size and root lines")
     origin, size, root = lines[:3]
-    if len(lines) > 4:
-        raise CheckpointError("checkpoint has extension lines, which warlog does not accept")
+    extensions = tuple(lines[3:-1])
+    if any(not line for line in extensions):
+        raise CheckpointError("checkpoint has an empty extension line; C2SP allows only non-empty ones")
     if not origin:
         raise CheckpointError("checkpoint origin line is empty")
     if not _SIZE_RE.fullmatch(size):
@@ -104,7 +115,7 @@ def _parse_body(text: str) -> Checkpoint:
     root_bytes = _unb64(root)
     if root_bytes is None or len(root_bytes) != ROOT_SIZE:
         raise CheckpointError(f"checkpoint root line {root!r} is not a base64 {ROOT_SIZE}-byte hash")
-    return Checkpoint(origin, int(size), root_bytes)
+    return Checkpoint(origin, int(size), root_bytes, extensions)
 
 
 # --- keys -------------------------------------------------------------------
