@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/make_docs_pictures.py
 
-writes docs/timeline.png (Homs, Hama, Aleppo and Douma over valid time) and
-docs/map-homs-2024-12-07.png (a headless-Chromium screenshot of the map of
-the Homs area on 7 December 2024, with the popup of Homs open).
+writes docs/timeline.png (Homs, Hama, Aleppo and Douma over valid time), and
+two headless-Chromium screenshots of the map on 7 December 2024:
+docs/map-homs-2024-12-07.png (the Homs area, 55 km around) and
+docs/map-syria-2024-12-07.png (the whole country).
 
 Both pictures print the record time they show, so the sample is imported into
 a temporary archive with the record clock pinned: its reports as recorded on
@@ -47,7 +48,7 @@ def build(location: str) -> warlog.Archive:
     return archive
 
 
-def screenshot(page: Path, target: Path, profile: Path) -> None:
+def screenshot(page: Path, target: Path, profile: Path, size: str = "1280,860") -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         sys.exit("chromium is needed for the map screenshot: apt-get install chromium")
@@ -63,9 +64,9 @@ def screenshot(page: Path, target: Path, profile: Path) -> None:
             "--no-first-run",
             "--hide-scrollbars",
             f"--user-data-dir={profile}",
-            "--window-size=1280,860",
+            f"--window-size={size}",
             f"--screenshot={target}",
-            f"{page.as_uri()}#place=Homs",
+            page.as_uri(),
         ],
         check=True,
         capture_output=True,
@@ -81,14 +82,17 @@ def main() -> None:
         try:
             with (DOCS / "timeline.png").open("wb") as out:
                 plot.draw(plot.rows(archive, PLACES, KNOWN_AT), out, "png", KNOWN_AT)
-            page = work / "map.html"
-            page.write_text(
+            homs, syria = work / "homs.html", work / "syria.html"
+            homs.write_text(
                 webmap.render(archive, "2024-12-07", KNOWN_AT, around="Homs", radius_km=55), encoding="utf-8"
             )
+            syria.write_text(webmap.render(archive, "2024-12-07", KNOWN_AT), encoding="utf-8")
         finally:
             archive.close()
-        screenshot(page, DOCS / "map-homs-2024-12-07.png", work / "profile")
-    print(f"wrote {DOCS / 'timeline.png'} and {DOCS / 'map-homs-2024-12-07.png'}")
+        screenshot(homs, DOCS / "map-homs-2024-12-07.png", work / "profile")
+        screenshot(syria, DOCS / "map-syria-2024-12-07.png", work / "profile", "1280,920")
+    for name in ("timeline.png", "map-homs-2024-12-07.png", "map-syria-2024-12-07.png"):
+        print(f"wrote {DOCS / name}")
 
 
 if __name__ == "__main__":

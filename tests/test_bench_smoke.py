@@ -25,10 +25,14 @@ def test_bench_small_runs_and_prints_the_table(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-4000:]
     lines = done.stdout.splitlines()
-    assert any(
-        line.split() == ["metric", "backend", "value", "floor", "vs", "floor", "target", "ok"]
-        for line in lines
-    ), done.stdout
+    assert any(line.split() == ["metric", "backend", "value", "floor", "vs", "floor"] for line in lines), (
+        done.stdout
+    )
+    assert any(line.split() == ["target", "backend", "measured", "vs", "target", "ok"] for line in lines)
+    ladder = lines[lines.index("import ladder (SQLite, the same files, this run):") :][1:5]
+    assert [line.split()[0] for line in ladder] == ["raw", "eventsourcing", "+", "warlog"], ladder
+    assert all("x the rung below" in line for line in ladder[1:]), ladder
+    assert any(line.startswith("rebuild floor: raw executemany") for line in lines)
     assert any(line.startswith("floor: raw sqlite3 executemany") and "claims/s" in line for line in lines), (
         done.stdout
     )
@@ -38,3 +42,4 @@ def test_bench_small_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert sqlite["claims"] == figures["archive"]["claims"] == 20_000
     assert sqlite["rebuild_same_state"] is True
     assert figures["floor"]["claims"] == 20_000
+    assert set(figures["met"]["sqlite"]) >= {"import_sqlite", "amendments", "rebuild", "state_one", "rss"}

@@ -310,7 +310,8 @@ def test_rebuild_leaves_every_answer_unchanged(db: str) -> None:
 # --- demo ---------------------------------------------------------------------------------
 
 
-def test_demo_runs(tmp_path: Path) -> None:
+def test_demo_runs(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)  # it leaves its two files where it runs
     location = tmp_path / "demo.db"
     result = runner.invoke(app, ["demo", "--db", str(location)], env=CLEAN_ENV, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -326,3 +327,41 @@ def test_demo_runs(tmp_path: Path) -> None:
         ).stdout
     )
     assert hama["places"][0]["controller"] == "opposition"
+
+
+def test_an_output_file_gets_the_folders_it_needs_and_the_old_spelling_still_works(tmp_path: Path) -> None:
+    db = str(tmp_path / "warlog.db")
+    ok(db, "import", str(resources.files("warlog") / "data" / "sample.jsonl"))
+    ok(db, "dump", "-o", str(tmp_path / "new" / "deeper" / "dump.jsonl"))
+    ok(db, "dump", "--output", str(tmp_path / "other" / "dump.jsonl"))
+    ok(db, "dump", "--out", str(tmp_path / "old" / "dump.jsonl"))
+    written = [
+        tmp_path / "new" / "deeper" / "dump.jsonl",
+        tmp_path / "other" / "dump.jsonl",
+        tmp_path / "old" / "dump.jsonl",
+    ]
+    assert len({p.read_bytes() for p in written}) == 1
+
+
+def test_a_folder_that_cannot_be_made_is_one_line_and_leaves_no_folder_behind(tmp_path: Path) -> None:
+    db = str(tmp_path / "warlog.db")
+    ok(db, "import", str(resources.files("warlog") / "data" / "sample.jsonl"))
+    (tmp_path / "a-file").write_text("in the way")
+    blocked = runner.invoke(
+        app, ["dump", "-o", str(tmp_path / "a-file" / "x" / "dump.jsonl"), "--db", db], env=CLEAN_ENV
+    )
+    assert blocked.exit_code == 1
+    assert len(blocked.stderr.strip().splitlines()) == 1 and "a-file" in blocked.stderr
+    assert not (tmp_path / "a-file" / "x").exists()
+
+
+def test_the_demo_leaves_the_files_it_names_where_it_runs(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--db", str(tmp_path / "demo.db")], env=CLEAN_ENV)
+    assert result.exit_code == 0, result.output
+    for name in ("sample.jsonl", "corrections.jsonl"):
+        assert str(tmp_path / name) in result.output
+    again = tmp_path / "again.db"
+    imported = ok(str(again), "import", "sample.jsonl").stdout
+    assert imported.startswith("added: 10 reports")
+    assert "correction" in ok(str(again), "import", "corrections.jsonl").stdout

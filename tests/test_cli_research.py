@@ -577,3 +577,86 @@ def test_research_tables_without_json(db: str, tmp_path: Path) -> None:
     assert "besieged" in with_place and "2024-12-05" in with_place
     assert "Palmyra" in ok(db, "places").stdout
     assert "Hezbollah" in ok(db, "actors").stdout
+
+
+# Empty answers say why -------------------------------------------------------------------
+
+
+def _sample(db: str) -> None:
+    from warlog.archive import DATA
+
+    ok(db, "import", str(DATA / "sample.jsonl"))
+
+
+def test_a_state_before_the_first_record_time_says_nothing_was_recorded_yet(sqlite_db: str) -> None:
+    _sample(sqlite_db)
+    result = ok(sqlite_db, "state", "--at", "2024-12-07", "--known-at", "2020-01-01")
+    first = json.loads(ok(sqlite_db, "log", "--limit", "1", "--json").stdout)["events"][0]["recorded_at"]
+    assert result.stderr.splitlines()[-1] == (
+        f"nothing was recorded yet at 2020-01-01T00:00:00.000000Z: the first record time is {first}"
+    )
+
+
+def test_a_state_of_a_place_says_whether_it_has_no_claim_or_none_dated_early_enough(sqlite_db: str) -> None:
+    _sample(sqlite_db)
+    early = ok(sqlite_db, "state", "--at", "2024-12-06", "--place", "Daraa")
+    assert "no claim about Daraa, Daraa Governorate, Syria is dated on or before 2024-12-06" in early.stderr
+    assert "the first is dated 2024-12-07" in early.stderr
+    none = ok(sqlite_db, "state", "--at", "2024-12-06", "--place", "Raqqa")
+    assert "no claim about Raqqa, Raqqa Governorate, Syria as known at" in none.stderr
+    graded = ok(sqlite_db, "state", "--at", "2024-12-07", "--min-reliability", "A")
+    assert graded.stderr.rstrip().endswith("with --min-reliability A")
+
+
+def test_an_empty_timeline_and_an_empty_history_window_say_why(sqlite_db: str) -> None:
+    _sample(sqlite_db)
+    assert (
+        "no claim about Raqqa, Raqqa Governorate, Syria as known at"
+        in ok(sqlite_db, "timeline", "Raqqa").stderr
+    )
+    late = ok(sqlite_db, "history", "Homs", "--since", "2030-01-01")
+    assert (
+        "no event touched Homs, Homs Governorate, Syria at or after 2030-01-01T00:00:00.000000Z"
+        in late.stderr
+    )
+    assert "the last record time is" in late.stderr
+    assert (
+        "no event was recorded at or after 2030-01-01" in ok(sqlite_db, "log", "--since", "2030-01-01").stderr
+    )
+
+
+def test_a_known_at_in_the_future_is_refused_and_writes_nothing(sqlite_db: str) -> None:
+    _sample(sqlite_db)
+    for args in (("state",), ("timeline", "Homs"), ("policy",), ("diff", "--at", "2024-12-07")):
+        result = cli(sqlite_db, *args, "--known-at", "2030-01-01")
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith("error: --known-at: 2030-01-01 is in the future"), result.stderr
+
+
+def test_todays_bare_date_as_known_at_gets_a_hint(sqlite_db: str) -> None:
+    _sample(sqlite_db)
+    today = datetime.now(UTC).date().isoformat()
+    result = ok(sqlite_db, "state", "--known-at", today)
+    assert (
+        f"note: --known-at {today} means {today}T00:00:00.000000Z, the start of today (UTC)" in result.stderr
+    )
+
+
+def test_the_api_reads_known_at_as_an_instant_not_as_text(sqlite_db: str) -> None:
+    """A record time without fractions is the start of its second, as the CLI reads it."""
+    import warlog
+
+    _sample(sqlite_db)
+    archive = warlog.open(sqlite_db)
+    try:
+        recorded = next(archive.log(limit=1)).recorded_at  # e.g. 2026-12-01T21:51:55.370211Z
+        whole_second = recorded[:19] + "Z"
+        assert archive.state(known_at=whole_second).known_at == whole_second[:-1] + ".000000Z"
+        if recorded[19:] != ".000000Z":
+            assert archive.state(known_at=whole_second, at="2024-12-07").places == ()
+        cli_view = json.loads(
+            ok(sqlite_db, "state", "--at", "2024-12-07", "--known-at", whole_second, "--json").stdout
+        )
+        assert cli_view == archive.state(at="2024-12-07", known_at=whole_second).to_dict()
+    finally:
+        archive.close()

@@ -47,9 +47,11 @@ def sample(archive: Archive) -> tuple[Archive, str, str]:
     return archive, between, clock.format_time(clock.now())
 
 
-def claims_csv(archive: Archive, known_at: str | None = None) -> list[dict[str, str]]:
+def claims_csv(
+    archive: Archive, known_at: str | None = None, *, include_sensitive: bool = True
+) -> list[dict[str, str]]:
     out = io.StringIO()
-    export.export_claims(archive, out, "csv", known_at)
+    export.export_claims(archive, out, "csv", known_at, include_sensitive=include_sensitive)
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 
@@ -321,8 +323,9 @@ def test_cli_export_timelines(sample_db: str) -> None:
             "error: --known-at: 'yesterday' is not an RFC 3339 timestamp; write e.g. 2024-12-08T12:00:00Z",
         ),
         (
-            ["export", "claims", "-o", "/nonexistent/dir/claims.csv"],
-            "error: -o /nonexistent/dir/claims.csv: cannot write there: No such file or directory",
+            ["export", "claims", "-o", "/proc/warlog/claims.csv"],
+            "error: -o /proc/warlog/claims.csv: cannot create the folder /proc/warlog: "
+            "No such file or directory",
         ),
         (
             ["export", "state", "--min-credibility", "9"],

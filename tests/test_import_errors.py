@@ -289,8 +289,6 @@ OPTIONS = {
         ["correct", "base", "1", "--set", "place=Homz", "--reason", "x"],
         ("Homz", "Homs"),
     ),
-    "correct without --reason": (["correct", "base", "1", "--set", "status=besieged"], ("reason",)),
-    "retract without --reason": (["retract", "base", "1"], ("reason",)),
     "report add unknown place": (
         ["report", "add", "--source", "S", "--published", "2024-12-07", "--claim", "Homz:rebels:contested"],
         ("Homz", "Homs"),
@@ -378,6 +376,8 @@ USAGE = [
     ["report", "add", "--source", "S"],
     ["no-such-command"],
     ["log", "--limit", "0"],
+    ["correct", "base", "1", "--set", "status=besieged"],  # --reason is required
+    ["retract", "base", "1"],
     ["state", "--min-credibility", "high"],
 ]
 

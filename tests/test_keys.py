@@ -16,10 +16,9 @@ from warlog.audit.checkpoint import private_key_to_pem
 
 @pytest.fixture
 def keyed(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An archive with its key, kept by its operator in a folder of their own."""
+    """An archive with its key (made by init), kept by its operator in a folder of their own."""
     monkeypatch.setenv("WARLOG_KEYS", str(tmp_path / "operator-keys"))
     ok(db, "init", archivist="ana")
-    ok(db, "keygen", archivist="ana")
     return db
 
 
@@ -137,7 +136,7 @@ def test_an_archivist_can_make_their_own_key_pair(
 
 
 def test_an_archivists_key_needs_the_archives_first(db: str) -> None:
-    ok(db, "init", archivist="ana")
+    ok(db, "init", "--no-key", archivist="ana")
     result = cli(db, "keygen", "--for", "ben", archivist="ana")
     assert result.exit_code == 1
     assert "make it first with 'warlog keygen'" in result.output

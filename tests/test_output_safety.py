@@ -106,11 +106,11 @@ def claims_csv(db: str, *options: str) -> list[dict[str, str]]:
 def test_exported_csv_neutralises_formulas_unless_raw(db: str, tmp_path: Path) -> None:
     ok(db, "init", archivist="ana")
     assert file_report(db, tmp_path, quote='"=HYPERLINK(\\"http://evil\\", \\"x\\")"') == 0
-    (row,) = [r for r in claims_csv(db) if r["report"] == "r1"]
+    (row,) = [r for r in claims_csv(db, "--include-sensitive") if r["report"] == "r1"]
     assert row["quote"].startswith("'=HYPERLINK(")
-    (raw,) = [r for r in claims_csv(db, "--raw-csv") if r["report"] == "r1"]
+    (raw,) = [r for r in claims_csv(db, "--raw-csv", "--include-sensitive") if r["report"] == "r1"]
     assert raw["quote"].startswith("=HYPERLINK(")
-    acled = ok(db, "export", "claims", "--format", "acled").stdout
+    acled = ok(db, "export", "claims", "--format", "acled", "--include-sensitive").stdout
     assert ",=HYPERLINK" not in acled and '"=HYPERLINK' not in acled
 
 
@@ -191,7 +191,6 @@ def test_a_fifo_or_a_symlink_is_refused_even_with_force(
 
 
 def test_a_checkpoint_is_never_overwritten_by_accident(archive: str, tmp_path: Path) -> None:
-    ok(archive, "keygen", archivist="ana")
     published = tmp_path / "cp.txt"
     ok(archive, "checkpoint", "-o", str(published))
     before = published.read_text()

@@ -153,6 +153,42 @@ def test_read_model_state_equals_a_fold_of_the_raw_log(db: str, data: st.DataObj
             assert archive.timeline(place, known_at=now).intervals == walked
 
 
+@contextmanager
+def horizon_of(days: int) -> Iterator[None]:
+    """Restep reading claims and steps only `days` past the latest touched day at first."""
+    from warlog.readmodel import writer
+
+    kept = writer.HORIZON_DAYS
+    writer.HORIZON_DAYS = days
+    try:
+        yield
+    finally:
+        writer.HORIZON_DAYS = kept
+
+
+@settings(SETTINGS, max_examples=10)
+@given(data=st.data(), days=st.sampled_from([0, 1, 2]))
+def test_stored_steps_equal_a_fold_when_walks_read_past_a_short_horizon(
+    db: str, data: st.DataObject, days: int
+) -> None:
+    with horizon_of(days), new_archive(db) as archive:
+        story = Story()
+        for _ in range(data.draw(st.integers(1, 5))):
+            append_something(data, archive, story)
+        for known_at in [*story.known_at[-2:], clock.format_time(clock.now())]:
+            for day in DAYS:
+                assert state_answer(archive, day, known_at) == folded_state(archive, day, known_at)
+        now = clock.format_time(clock.now())
+        by_place, rule = fold_log(archive, now)
+        for place, claims in by_place.items():
+            assert archive.timeline(place, known_at=now).intervals == intervals(
+                steps(claims, rule.pressure_days)
+            )
+        incremental = read_model_rows(archive)
+        archive.rebuild()
+        assert read_model_rows(archive) == incremental
+
+
 @SETTINGS
 @given(data=st.data())
 def test_appending_never_changes_an_earlier_event(db: str, data: st.DataObject) -> None:

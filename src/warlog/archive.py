@@ -9,6 +9,7 @@ read it and apply the resolution rule; none replays the log.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
@@ -20,11 +21,13 @@ from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 from warlog import clock, text
 from warlog.domain import (
     ACTORS_ID,
+    CHECKPOINTS_ID,
     KEYS_ID,
     PLACES_ID,
     POLICIES,
     POLICY_ID,
     Actors,
+    Checkpoints,
     Keys,
     Places,
     Policy,
@@ -34,6 +37,11 @@ from warlog.domain import (
     report_uuid,
 )
 from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem, WarlogError
+from warlog.evidence.blobs import FileStore
+from warlog.evidence.blobs import for_archive as files_for
+from warlog.evidence.keys import FieldKeys
+from warlog.evidence.keys import for_archive as field_keys_for
+from warlog.evidence.seal import Opener, Sealer
 from warlog.importer import Importer, ImportResult
 from warlog.integrity import check_in_step
 from warlog.names import did_you_mean
@@ -66,6 +74,21 @@ PressureDays = int | Literal["unlimited", "policy"]
 """A query's pressure window: days, never lapsing, or the archive's policy as known then."""
 
 
+def record_time(value: str | None, what: str = "known_at") -> str:
+    """A record time read as the CLI reads it: RFC 3339, a bare date its start (UTC); None is now.
+
+    Stored record times are fixed-width text with microseconds; a time given
+    as `…T21:51:55Z` must compare as the instant it names, not as text (which
+    would put it after every event of that second).
+    """
+    if value is None:
+        return clock.format_time(clock.now())
+    try:
+        return clock.format_time(clock.parse_timestamp(value)[0])
+    except ValueError as error:
+        raise WarlogError(f"{what}: {error}") from None
+
+
 def read_model_class(persistence_module: str) -> type[ReadModel]:
     if persistence_module == "eventsourcing.postgres":
         from warlog.readmodel.postgres import PostgresReadModel
@@ -82,6 +105,10 @@ class Archive(Application[UUID]):
     name = "warlog"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Places: 500, Actors: 500}
     written: tuple[int, int] | None = None
+    fresh: list[tuple[int, Any]] = []  # noqa: RUF012  # replaced, never changed in place
+    """The (position, event) pairs this archive object just appended, to project from memory."""
+    sealer: Sealer | None = None
+    """Seals the sensitive text of the command being checked; its new keys are kept on saving."""
     """The first and last log positions this archive object appended, once it has appended."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
@@ -91,6 +118,27 @@ class Archive(Application[UUID]):
         self.projection = StateProjection(self.view)
         self._windows: list[tuple[str, str | None, int | None]] = []
         self._windows_at: int | None = None
+
+    @cached_property
+    def field_keys(self) -> FieldKeys:
+        """The keys of sealed text, outside the log (see `warlog.evidence.keys`)."""
+        return field_keys_for(self.env)
+
+    @cached_property
+    def evidence_files(self) -> FileStore:
+        """The content-addressed store of attached files (see `warlog.evidence.blobs`)."""
+        return files_for(self.env)
+
+    @cached_property
+    def opener(self) -> Opener:
+        """Opens sealed text for readers; `[redacted]` where its key was destroyed."""
+        return Opener(lambda: self.field_keys)
+
+    def close(self) -> None:
+        for store in ("field_keys", "evidence_files"):
+            if store in self.__dict__:
+                self.__dict__.pop(store).close()
+        super().close()
 
     def construct_transcoder(self) -> Transcoder:
         """orjson in place of the library's JSON encoder, with the same transcodings."""
@@ -104,11 +152,29 @@ class Archive(Application[UUID]):
 
     # Commands -----------------------------------------------------------
 
-    def start(self, archivist: str, *, bare: bool = False) -> bool:
-        """Create the registries (with the starter gazetteer unless bare); False if they exist."""
+    def start(self, archivist: str, *, bare: bool = False, key: Ed25519PrivateKey | None = None) -> bool:
+        """Create the registries (with the starter gazetteer unless bare); False if they exist.
+
+        With `key`, the archive's key is registered first, in the same transaction,
+        so that every event of the archive, the starter gazetteer included, is signed.
+        """
         if self._registry(Places, PLACES_ID) is not None:
             return False
-        self.import_records([], archivist, bare=bare)
+        if key is None:
+            self.import_records([], archivist, bare=bare)
+            return True
+        from warlog.audit.checkpoint import public_key_bytes
+        from warlog.audit.keyring import Signer
+
+        self.catch_up()
+        keys = self.keys() or Keys(archivist=archivist)
+        if keys.archive_key is not None:
+            raise WarlogError(f"the archive already has a key: {keys.archive_key}")
+        public = public_key_bytes(key).hex()
+        keys.register_archive_key(archive_origin(public), public, archivist)
+        importer = self._importer(archivist, bare=bare)
+        self._save([keys, *importer.touched()], Signer(None, self.keys_dir, in_hand=[key]))
+        self.catch_up()
         return True
 
     def import_records(
@@ -170,7 +236,7 @@ class Archive(Application[UUID]):
         keys = self.keys()
         if keys is None or keys.archive_key is None:
             raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
-        return read_key(archive_key_file(self.keys_dir), keys.archive_key, "the archive's")
+        return read_key(archive_key_file(self.keys_dir, keys.archive_key), keys.archive_key, "the archive's")
 
     def keygen(
         self, archivist: str, for_archivist: str | None = None, public_key: str | None = None
@@ -184,16 +250,19 @@ class Archive(Application[UUID]):
         from warlog.audit.checkpoint import generate_key, public_key_bytes
         from warlog.audit.keyring import (
             Signer,
-            archive_key_file,
             archivist_key_file,
             archivist_keys_dir,
             checked_public_key,
+            new_archive_key_file,
             write_key,
         )
 
         keys = self.keys() or Keys(archivist=archivist)
         if for_archivist is None and keys.archive_key is not None:
-            raise WarlogError(f"the archive already has a key: {keys.archive_key}")
+            raise WarlogError(
+                f"the archive already has a key: {keys.archive_key}; "
+                "'warlog rotate-key --reason …' replaces it"
+            )
         if public_key is not None and for_archivist is None:
             raise WarlogError("--public-key registers an archivist's key; use it with --for NAME")
         if for_archivist is not None and keys.archive_key is None:
@@ -203,11 +272,11 @@ class Archive(Application[UUID]):
             )
         key = None if public_key is not None else generate_key()
         public = public_key_bytes(key).hex() if key is not None else checked_public_key(public_key or "")
-        signer = Signer(keys, self.keys_dir, own_key=key)  # by the rule as it was before
+        signer = Signer(keys, self.keys_dir, in_hand=[] if key is None else [key])
         path: Path | None
         if for_archivist is None:
-            keys.register_archive_key(f"warlog.archive/{public[:16]}", public, archivist)
-            path = archive_key_file(self.keys_dir)
+            keys.register_archive_key(archive_origin(public), public, archivist, self._unsigned_tree())
+            path = new_archive_key_file(self.keys_dir, public)
         else:
             keys.register_archivist_key(for_archivist, public, archivist)
             path = archivist_key_file(archivist_keys_dir(keys.origin), for_archivist)
@@ -220,6 +289,18 @@ class Archive(Application[UUID]):
         self.catch_up()
         return path, public
 
+    def _unsigned_tree(self) -> dict[str, Any] | None:
+        """The size and root of the log a first key comes after, for the key to vouch for."""
+        import base64
+
+        from warlog.audit.merkle import root_from
+
+        self.catch_up()
+        size = self.view.tree_size()
+        if size == 0:
+            return None
+        return {"size": size, "root": base64.b64encode(root_from(size, self.view.subtree_hash)).decode()}
+
     def revoke_key(self, name: str, reason: str, archivist: str) -> None:
         keys = self.keys()
         if keys is None or name not in keys.archivist_keys:
@@ -227,6 +308,60 @@ class Archive(Application[UUID]):
         keys.revoke_archivist_key(name, reason, archivist)
         self._save([keys])
         self.catch_up()
+
+    def rotate_archive_key(
+        self, reason: str, archivist: str, revoked_from: int | None = None
+    ) -> tuple[Path, str]:
+        """Replace the archive's key by a new one; returns (new key file, new public key).
+
+        The old key signs the event (it authorises its successor) and the new key
+        endorses it. With `revoked_from`, the old key was compromised: its
+        signatures from that log position on are not to be trusted.
+        """
+        from warlog.audit.checkpoint import generate_key, public_key_bytes
+        from warlog.audit.keyring import Signer, endorse, new_archive_key_file, write_key
+
+        wrong = text.problem(reason, "free") if reason.strip() else "say why the key is replaced"
+        if wrong is not None:
+            raise WarlogError(f"--reason: {wrong}")
+        keys = self.keys()
+        if keys is None or keys.archive_key is None or keys.origin is None:
+            raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
+        old = keys.archive_key
+        self.archive_key()  # the old key must be at hand: it authorises the new one
+        if revoked_from is not None:
+            last = self.recorder.max_notification_id() or 0
+            if not 1 <= revoked_from <= last:
+                raise WarlogError(
+                    f"--from {revoked_from}: not a position of the log; give 1 to {last}, the first "
+                    "position whose signature by the compromised key must not be trusted"
+                )
+        key = generate_key()
+        public = public_key_bytes(key).hex()
+        endorsement = endorse(keys.origin, old, key)
+        signer = Signer(keys, self.keys_dir, in_hand=[key])  # by the rule as it was before
+        if revoked_from is None:
+            keys.rotate_archive_key(public, endorsement, reason, archivist)
+        else:
+            keys.revoke_archive_key(public, endorsement, revoked_from, reason, archivist)
+        path = new_archive_key_file(self.keys_dir, public)
+        write_key(path, key)
+        self._save([keys], signer)
+        self.catch_up()
+        return path, public
+
+    def record_checkpoint(self, size: int, root: str, note: str, archivist: str) -> None:
+        """Keep a signed checkpoint in the log itself, where it cannot be forgotten quietly."""
+        checkpoints = self._registry(Checkpoints, CHECKPOINTS_ID) or Checkpoints(archivist=archivist)
+        checkpoints.sign(size, root, note, archivist)
+        self._save([checkpoints])
+        self.catch_up()
+
+    def signed_checkpoints(self) -> list[Any]:
+        """The events of every checkpoint the archive recorded, in the order it signed them."""
+        stored = self.recorder.select_events(CHECKPOINTS_ID)
+        events = (self.mapper.to_domain_event(s) for s in stored)
+        return [e for e in events if type(e).__qualname__ == "Checkpoints.Signed"]
 
     def set_policy(self, name: str, value: int | None, reason: str | None, archivist: str) -> None:
         """Change how the archive resolves claims, from now on; answers as known before stay."""
@@ -250,7 +385,7 @@ class Archive(Application[UUID]):
 
     def policy(self, known_at: str | None = None) -> PolicyView:
         """The policies in force at a record time, and every change to them in log order."""
-        known = known_at or clock.format_time(clock.now())
+        known = record_time(known_at)
         changes = []
         for stored in self.recorder.select_events(POLICY_ID):
             event: Any = self.mapper.to_domain_event(stored)
@@ -316,7 +451,8 @@ class Archive(Application[UUID]):
         would write rows twice, or silently stop projecting.
         """
         position = check_in_step(self.view)
-        return catch_up(self, self.projection, progress, position, known=True)
+        fresh, self.fresh = self.fresh, []
+        return catch_up(self, self.projection, progress, position, known=True, fresh=fresh)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read model and project the whole log again."""
@@ -333,6 +469,10 @@ class Archive(Application[UUID]):
             self.view.report_ids,
             archivist,
         )
+        importer.reports_present = self.view.present_reports
+        importer.load_reports = self._reports
+        self.sealer = Sealer(self.field_keys)
+        importer.seal_report, importer.seal_changes = self.sealer.report, self.sealer.changes
         if places is None and not bare:
             importer.add_all(starter_records())
             importer.result.added.clear()
@@ -345,6 +485,9 @@ class Archive(Application[UUID]):
         checking its input; every event of the command gets the same one.
         """
         events = [e for a in aggregates for e in a.pending_events]
+        if self.sealer is not None:
+            self.sealer.persist()  # the keys are kept before any event sealed with them
+            self.sealer = None
         appended = clock.now()
         for event in events:
             event.__dict__["timestamp"] = appended
@@ -373,6 +516,7 @@ class Archive(Application[UUID]):
             ) from None
         if recordings:
             self.written = (recordings[0].notification.id, recordings[-1].notification.id)
+            self.fresh = [(r.notification.id, r.domain_event) for r in recordings]
 
     def _moved_on(self, aggregate_id: UUID, first: int) -> bool:
         """Whether the stored aggregate reached the version this command meant to write."""
@@ -390,6 +534,19 @@ class Archive(Application[UUID]):
             event: Any = self.mapper.to_domain_event(stored)
             report = event.mutate(report)
         return cast(Report | None, report)
+
+    def _reports(self, report_ids: list[str]) -> dict[str, Report]:
+        """Several reports at once: one read of their events, where the recorder offers it."""
+        select = getattr(self.recorder, "select_events_of", None)
+        if select is None:
+            return {r: found for r in report_ids if (found := self._report(r)) is not None}
+        ids = {report_uuid(r): r for r in report_ids}
+        reports: dict[str, Any] = {}
+        for stored in select(list(ids)):
+            event: Any = self.mapper.to_domain_event(stored)
+            report_id = ids[event.originator_id]
+            reports[report_id] = event.mutate(reports.get(report_id))
+        return reports
 
     def _registry(self, cls: type[R], aggregate_id: UUID) -> R | None:
         try:
@@ -412,7 +569,7 @@ class Archive(Application[UUID]):
         A name shared by several places is refused with the choices; 'NAME,
         PARENT' picks one.
         """
-        found = self.view.lookup_names("place", name)
+        found = self.view.lookup_names("place", name, self.projection.position)
         if not found and "," in name:
             found = self.places().matches(name)
         if len(found) == 1:
@@ -436,7 +593,7 @@ class Archive(Application[UUID]):
     ) -> State:
         """The state of control on valid date `at`, as the archive knew it at `known_at`."""
         day = at or clock.today()
-        known = known_at or clock.format_time(clock.now())
+        known = record_time(known_at)
         self.catch_up()
         canonical = None if place is None else self.place_name(place)
         rule = self.rule(known, by, dates, pressure_days)
@@ -478,7 +635,7 @@ class Archive(Application[UUID]):
         """The intervals of one place's state over valid time, as known at `known_at`."""
         self.catch_up()
         canonical = self.place_name(place)
-        known = known_at or clock.format_time(clock.now())
+        known = record_time(known_at)
         rule = self.rule(known, by, dates, pressure_days)
         return Timeline(*self._walk(canonical, known, rule, min_reliability, min_credibility), rule=rule)
 
@@ -500,7 +657,12 @@ class Archive(Application[UUID]):
         return steps((r.counted(rule, parents) for r in rows), rule.pressure_days)
 
     def history(self, subject: str, since: str | None = None, until: str | None = None) -> tuple[Change, ...]:
-        """Every event that touched a place, a report or an actor, in log order."""
+        """Every event that touched a place, a report or an actor, in log order, sealed text opened."""
+        return tuple(map(self.opener.change, self._history(subject, since, until)))
+
+    def _history(self, subject: str, since: str | None, until: str | None) -> tuple[Change, ...]:
+        since = None if since is None else record_time(since, "since")
+        until = None if until is None else record_time(until, "until")
         self.catch_up()
         places = self.view.lookup_names("place", subject)
         if len(places) > 1:
@@ -523,7 +685,7 @@ class Archive(Application[UUID]):
         self.catch_up()
         start = 1
         if since is not None:
-            first = self.view.first_position_at_or_after(since)
+            first = self.view.first_position_at_or_after(record_time(since, "since"))
             if first is None:
                 return
             start = first
@@ -535,7 +697,7 @@ class Archive(Application[UUID]):
                 return
             for n in notifications:
                 event = self.mapper.to_domain_event(n)
-                yield log_entry(n.id, event, self.view.report_of(event.originator_id))
+                yield self.opener.log_entry(log_entry(n.id, event, self.view.report_of(event.originator_id)))
             start = notifications[-1].id + 1
             if remaining is not None:
                 remaining -= len(notifications)
@@ -632,6 +794,11 @@ def log_entry(position: int, event: Any, report: str | None = None) -> LogEntry:
     return LogEntry(
         position, clock.format_time(event.timestamp), archivist, cls.__qualname__, str(subject), data
     )
+
+
+def archive_origin(public_key: str) -> str:
+    """The log's name in its checkpoints, after its first key; it stays when the key changes."""
+    return f"warlog.archive/{public_key[:16]}"
 
 
 def starter_records() -> Iterator[Record | Problem]:

@@ -29,6 +29,7 @@ VISIBLE = ("status", "controller", "contested_by", "candidates", "since")
 """What a reader sees of a place's state; a change in anything else is not a change of the picture."""
 CONTROL = ("status", "controller")
 """What changes hands between two dates; a new pressuring actor alone is not news of that kind."""
+RULE_INPUTS = ("part of changed", "policy set")  # events that change how claims count
 KINDS = ("reported", "corrected", "retracted", "registered", "aliases added", "part of changed", "policy set")
 """Kinds of history rows, in the order counts are shown; any other kind is counted after them."""
 
@@ -186,15 +187,24 @@ def compare(before: State, after: State, fields: Sequence[str] = VISIBLE) -> tup
 
 
 def with_causes(diffs: Iterable[PlaceDiff], rows: Iterable[Change]) -> tuple[CausedDiff, ...]:
-    """Attach to each place the claim events among `rows` that touched it.
+    """Attach to each place the events among `rows` that can have changed it.
 
-    Registrations are left out: naming a place never changes who holds it.
+    Those are the claim events that touched the place, and every change of the
+    rule's inputs: a new pressure window or a changed `part_of` re-walks places
+    that no claim event touched. Registrations are left out: naming a place
+    never changes who holds it.
     """
     by_place: dict[str, list[Change]] = {}
+    everywhere: list[Change] = []
     for row in rows:
         if row.report is not None and row.place is not None:
             by_place.setdefault(row.place, []).append(row)
-    return tuple(CausedDiff(d, tuple(by_place.get(d.qualified, ()))) for d in diffs)
+        elif row.kind in RULE_INPUTS:
+            everywhere.append(row)
+    return tuple(
+        CausedDiff(d, tuple(sorted([*by_place.get(d.qualified, ()), *everywhere], key=lambda r: r.position)))
+        for d in diffs
+    )
 
 
 def count_kinds(rows: Iterable[Change]) -> dict[str, int]:
@@ -294,7 +304,8 @@ def changes(archive: Archive, since: str, until: str | None = None) -> Changes:
     start = _instant(since, "since")
     end = None if until is None else _instant(until, "until")
     archive.catch_up()
-    return Changes(start, end, by_archivist(archive.view.history(since=start, until=end)))
+    rows = map(archive.opener.change, archive.view.history(since=start, until=end))  # sealed text opened
+    return Changes(start, end, by_archivist(rows))
 
 
 def _recorded_between(archive: Archive, first: str, second: str) -> list[Change]:
@@ -303,7 +314,8 @@ def _recorded_between(archive: Archive, first: str, second: str) -> list[Change]
     Record times are whole microseconds, so one microsecond later turns the
     query's `>=` and `<` into the `>` and `<=` that the two states differ by.
     """
-    return archive.view.history(since=_later(first), until=_later(second))
+    rows = archive.view.history(since=_later(first), until=_later(second))
+    return [archive.opener.change(row) for row in rows]  # sealed text opened
 
 
 def _later(instant: str) -> str:

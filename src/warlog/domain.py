@@ -71,6 +71,8 @@ class Report(Recorded):
         self.retracted_claims: dict[int, str] = {}
         self.retraction: str | None = None
         self.corrections: list[tuple[int, ClaimValues, str]] = []
+        self.attachments: list[dict[str, Any]] = []  # evidence files by hash; see warlog.evidence
+        self.redactions: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(report_id: str, **_: Any) -> UUID:
@@ -120,7 +122,7 @@ class Report(Recorded):
     ) -> None:
         current = self.current_claim(claim)
         if all(current.get(name) == value for name, value in changes.items()):
-            listed = ", ".join(f"{n}={v!r}" for n, v in changes.items())
+            listed = ", ".join(f"{n}={_shown_value(v)}" for n, v in changes.items())
             raise Rejected("set", f"changes nothing: claim {claim} already has {listed}; drop the correction")
         if acled is None:
             self.correct_claim(claim, changes, reason, archivist)
@@ -167,6 +169,53 @@ class Report(Recorded):
     @event("Retracted")
     def retract(self, reason: str, archivist: str) -> None:
         self.retraction = reason
+
+    @event("Attached")
+    def attach(
+        self,
+        sha256: str,
+        size: int,
+        media_type: str,
+        name: str,
+        kind: str,
+        collected_by: str,
+        collected_at: str,
+        origin: str | None,
+        stored_as: str | None,
+        archivist: str,
+    ) -> None:
+        """A file the report rests on, by its hash; `stored_as`: the sealed copy's address, if sensitive."""
+        self.attachments.append(
+            {
+                "sha256": sha256,
+                "size": size,
+                "media_type": media_type,
+                "name": name,
+                "kind": kind,
+                "collected_by": collected_by,
+                "collected_at": collected_at,
+                "origin": origin,
+                "stored_as": stored_as,
+            }
+        )
+
+    @event("CustodyRecorded")
+    def record_custody(self, action: str, reason: str, archivist: str) -> None:
+        """A step in the chain of custody (received, transferred, handed to a court…)."""
+
+    @event("Redacted")
+    def redact(
+        self, claim: int | None, fields: list[str], attachment: str | None, reason: str, archivist: str
+    ) -> None:
+        """Sealed text made unreadable: who, when and why are kept, never the text."""
+        self.redactions.append({"claim": claim, "fields": list(fields), "attachment": attachment})
+
+
+def _shown_value(value: Any) -> str:
+    """A value in a message; sealed text (see warlog.evidence.seal) is not printed."""
+    if isinstance(value, str) and value.startswith("\x1esealed:"):
+        return "that same text"
+    return repr(value)
 
 
 class Registry(Recorded):
@@ -417,7 +466,11 @@ class Keys(Recorded):
         self.archivist_keys: dict[str, str] = {}
 
     @event("ArchiveKeyRegistered")
-    def register_archive_key(self, origin: str, public_key: str, archivist: str) -> None:
+    def register_archive_key(
+        self, origin: str, public_key: str, archivist: str, covers: dict[str, Any] | None = None
+    ) -> None:
+        """`covers`: when the log already had unsigned events, their tree's size and
+        base64 root, which the new key vouches for by signing this event."""
         self.origin = origin
         self.archive_key = public_key
 
@@ -428,3 +481,40 @@ class Keys(Recorded):
     @event("ArchivistKeyRevoked")
     def revoke_archivist_key(self, name: str, reason: str, archivist: str) -> None:
         self.archivist_keys.pop(name, None)
+
+    @event("ArchiveKeyRotated")
+    def rotate_archive_key(self, public_key: str, endorsement: str, reason: str, archivist: str) -> None:
+        """A new archive key, authorised by the old one (this event's signature) and
+        accepting the succession itself (`endorsement`, made with the new key)."""
+        self.archive_key = public_key
+
+    @event("ArchiveKeyRevoked")
+    def revoke_archive_key(
+        self, public_key: str, endorsement: str, revoked_from: int, reason: str, archivist: str
+    ) -> None:
+        """The archive key was compromised: its signatures from log position `revoked_from`
+        on are not to be trusted, and `public_key` takes over, as in a rotation."""
+        self.archive_key = public_key
+
+
+CHECKPOINTS_ID = uuid5(NAMESPACE, "registry:checkpoints")
+
+
+class Checkpoints(Recorded):
+    """Every checkpoint the archive signed, so that it can refuse to sign a fork of its own log.
+
+    The signed note is kept whole, so an auditor reading the log can check each
+    one's signature, root and report index against the events before it.
+    """
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return CHECKPOINTS_ID
+
+    def __init__(self, archivist: str) -> None:
+        self.count = 0
+
+    @event("Signed")
+    def sign(self, size: int, root: str, note: str, archivist: str) -> None:
+        """`root` is the tree's root in base64, as in the note."""
+        self.count += 1

@@ -21,6 +21,7 @@ import orjson
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from warlog.errors import InvalidInput, Problem, WarlogError
+from warlog.evidence.secrets import key_row, restore_keys
 from warlog.store import Store
 from warlog.topics import ForbiddenTopic
 
@@ -31,8 +32,8 @@ HEADER = {"format": "warlog-dump", "version": 1}
 PAGE = 1000
 
 
-def dump(archive: Archive) -> Iterator[bytes]:
-    """The dump's lines, streamed from the log."""
+def dump(archive: Archive, *, with_secrets: bool = False) -> Iterator[bytes]:
+    """The dump's lines, streamed from the log; with the field keys of sealed text only if asked."""
     yield orjson.dumps(HEADER) + b"\n"
     start = 1
     while page := archive.recorder.select_notifications(start=start, limit=PAGE):
@@ -52,18 +53,23 @@ def dump(archive: Archive) -> Iterator[bytes]:
                 + b"\n"
             )
         start = page[-1].id + 1
+    if with_secrets:
+        from warlog.evidence.secrets import key_lines
+
+        yield from key_lines(archive.field_keys)
 
 
-def restore(archive: Archive, lines: Iterable[bytes], source: str) -> int:
+def restore(archive: Archive, lines: Iterable[bytes], source: str, keys: list[Any] | None = None) -> int:
     """Write a dump into an empty archive; returns how many events were restored.
 
     Every event is read back through the archive's mapper before it is written,
     so a topic that is not one of warlog's events (which the library would
     import as a module) or bytes that do not decode refuse the whole dump.
+    Field keys in the dump (`dump --with-secrets`) are gathered into `keys`.
     """
     if archive.recorder.max_notification_id():
         raise WarlogError("restore needs an empty archive; this one already has events")
-    count = archive.recorder.restore(_events(lines, source, archive.mapper))  # type: ignore[attr-defined]
+    count = archive.recorder.restore(_events(lines, source, archive.mapper, keys))  # type: ignore[attr-defined]
     archive.catch_up()
     return int(count)
 
@@ -91,10 +97,12 @@ def restore_into(store: Store, lines: Iterable[bytes], source: str) -> int:
     scratch = Path(name)
     try:
         archive = Archive(Store(name).environment())
+        keys: list[Any] = []
         try:
-            count = restore(archive, lines, source)
+            count = restore(archive, lines, source, keys)
         finally:
             archive.close()
+        restore_keys(Store(str(target)).connection(), keys)
         for suffix in _SQLITE_SIDE_FILES:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         umask = os.umask(0)
@@ -125,8 +133,11 @@ def _restore_postgres(store: Store, lines: Iterable[bytes], source: str) -> int:
     with store.postgres_connection() as conn:
         before = schema_objects(conn, store.schema)
     archive = Archive(store.environment())
+    keys: list[Any] = []
     try:
-        return restore(archive, lines, source)
+        count = restore(archive, lines, source, keys)
+        restore_keys(store.connection(), keys)
+        return count
     except BaseException as error:
         archive.close()
         if not _refused(error):
@@ -142,7 +153,9 @@ def _refused(error: BaseException) -> bool:
     return isinstance(error, WarlogError) and str(error).startswith("restore needs an empty")
 
 
-def _events(lines: Iterable[bytes], source: str, mapper: Mapper[UUID]) -> Iterator[tuple[int, StoredEvent]]:
+def _events(
+    lines: Iterable[bytes], source: str, mapper: Mapper[UUID], keys: list[Any] | None = None
+) -> Iterator[tuple[int, StoredEvent]]:
     """The dump's events, each read back through the archive's mapper before it is written."""
     previous = 0
     for number, line in enumerate(lines, start=1):
@@ -152,6 +165,10 @@ def _events(lines: Iterable[bytes], source: str, mapper: Mapper[UUID]) -> Iterat
             if number == 1:
                 if record != HEADER:
                     raise ValueError("the first line is not a warlog dump header")
+                continue
+            if "field_key" in record:
+                if keys is not None:
+                    keys.append(key_row(record["field_key"]))
                 continue
             position = int(record["position"])
             if position <= previous:

@@ -249,12 +249,19 @@ def acled_columns(claim: ExportedClaim) -> dict[str, Any]:
     return {"fatalities": fields.get("fatalities"), "acled_event": fields.get("event_id_cnty")}
 
 
-def export_claims(archive: Archive, out: TextIO, fmt: str, known_at: str | None = None) -> int:
-    """Write one row per claim as known at `known_at`, streaming; returns rows written."""
+def export_claims(
+    archive: Archive, out: TextIO, fmt: str, known_at: str | None = None, *, include_sensitive: bool = False
+) -> int:
+    """Write one row per claim as known at `known_at`, streaming; returns rows written.
+
+    Sensitive fields (`attributed_to`, `quote`, `note`) are left empty unless
+    `include_sensitive`, when sealed text is opened (`[redacted]` once its key is gone).
+    """
     choice(fmt, CLAIM_FORMATS, "--format")
     moment = known(known_at)
     places, actors = archive.places(), archive.actors()
-    with closing(queries(archive).claims_as_known(moment)) as claims:
+    with closing(queries(archive).claims_as_known(moment)) as stored:
+        claims = archive.opener.claims(stored, include_sensitive)
         if fmt == "acled":
             return write_csv(out, acled.COLUMNS, acled.rows(claims, places, actors))
         rows = (claim_row(c, moment) for c in claims)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -25,6 +26,7 @@ from warlog.names import did_you_mean, key
 from warlog.records import Record
 
 ReportLoader = Callable[[str], Report | None]
+LOOKAHEAD = 2000  # records read ahead to ask the archive about their report ids at once
 
 
 @dataclass
@@ -64,21 +66,54 @@ class Importer:
         self.known_report_ids = known_report_ids
         self.archivist = archivist
         self.reports: dict[str, Report | None] = {}
+        # Report ids in the order the file first names them: events are saved in that
+        # order, whatever order the look-ahead loaded the reports in.
+        self.named: dict[str, None] = {}
         self.failed_reports: set[str] = set()
         self.problems: list[Problem] = []
         self.result = ImportResult()
+        # Which of some report ids the archive holds, in one query; None: load each to see.
+        self.reports_present: Callable[[list[str]], set[str]] | None = None
+        # Several reports' aggregates in one read of the log; None: load each alone.
+        self.load_reports: Callable[[list[str]], dict[str, Report]] | None = None
+        # Where sensitive text is sealed on its way into an event (warlog.evidence.seal).
+        self.seal_report: Callable[[str, dict[str, Any], Report | None], dict[str, Any]] = lambda _, c, __: c
+        self.seal_changes: Callable[[Report, int, ClaimValues, str | None], ClaimValues]
+        self.seal_changes = lambda _, __, changes, ___: changes
 
     def touched(self) -> list[Recorded]:
         """The aggregates with events still to be saved."""
-        candidates: list[Recorded | None] = [self.places, self.actors, *self.reports.values()]
+        reports = (self.reports.get(report_id) for report_id in self.named)
+        candidates: list[Recorded | None] = [self.places, self.actors, *reports]
         return [a for a in candidates if a is not None and a.pending_events]
 
     def add_all(self, items: Iterable[Record | Problem]) -> None:
-        for item in items:
-            if isinstance(item, Problem):
-                self.problems.append(item)
-            else:
-                self.add(item)
+        """Apply records in file order, asking the archive which reports exist a chunk at a time."""
+        pending = iter(items)
+        while chunk := list(islice(pending, LOOKAHEAD)):
+            self._look_up_reports(chunk)
+            for item in chunk:
+                if isinstance(item, Problem):
+                    self.problems.append(item)
+                else:
+                    self.add(item)
+
+    def _look_up_reports(self, chunk: list[Record | Problem]) -> None:
+        """One query for every report id the chunk names; those absent need no loading at all."""
+        if self.reports_present is None:
+            return
+        named = {
+            value
+            for item in chunk
+            if isinstance(item, Record) and item.valid
+            for value in (item.fields.get("id") if item.type == "report" else item.fields.get("report"),)
+            if isinstance(value, str) and value not in self.reports
+        }
+        if named:
+            present = self.reports_present(sorted(named))
+            self.reports.update((report_id, None) for report_id in named - present)
+            if present and self.load_reports is not None:
+                self.reports.update(self.load_reports(sorted(present)))
 
     def add(self, record: Record) -> None:
         if not record.valid:
@@ -232,6 +267,7 @@ class Importer:
         }
         report_id = f.get("id") or derived_id(content, published_day or "")
         existing = self._find_report(report_id)
+        content = self.seal_report(report_id, content, existing)
         if existing is not None:
             if existing.content() != content:
                 return [
@@ -299,6 +335,7 @@ class Importer:
             return [*problems, (rejected.field, rejected.message)]
         if problems:
             return problems
+        changes = self.seal_changes(report, f["claim"], changes, f["reason"] if self.skip_repeats else None)
         if self.skip_repeats and report.has_correction(f["claim"], changes, f["reason"]):
             self.result.skipped["correction"] += 1
             return []
@@ -317,6 +354,7 @@ class Importer:
         return []
 
     def _find_report(self, report_id: str) -> Report | None:
+        self.named.setdefault(report_id)
         if report_id not in self.reports:
             self.reports[report_id] = self.load_report(report_id)
         return self.reports[report_id]

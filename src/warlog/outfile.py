@@ -6,7 +6,9 @@ link at that path is refused rather than replaced by a regular file or
 written through; an existing file is kept unless `--force` says to replace it
 (a published checkpoint or a dump is easily lost to a typo). The content goes
 to a temporary file in the same folder that is renamed over the target only
-once complete, so a failure leaves no half file behind.
+once complete, so a failure leaves no half file behind. Missing folders on the
+way to it are created (`-o checkpoints/2024-12-08.txt` in a new archive), and
+removed again if the file cannot be written.
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ def target(path: str | None, *, binary: bool, force: bool = False, option: str =
         stream.flush()
         return
     final = check(path, force=force, option=option)
+    created = _folders(final.parent, path, option)
     try:
         fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
     except OSError as error:
+        _remove(created)
         raise WarlogError(f"{option} {path}: cannot write there: {error.strerror}") from None
     try:
         with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
@@ -73,7 +77,33 @@ def target(path: str | None, *, binary: bool, force: bool = False, option: str =
         os.replace(temporary, final)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        _remove(created)
         raise
+
+
+def _folders(folder: Path, path: str, option: str) -> list[Path]:
+    """Create the missing folders above the file, outermost first; return those created."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists() and not f.is_symlink()][::-1]
+    created: list[Path] = []
+    for each in missing:
+        try:
+            each.mkdir()
+        except FileExistsError:
+            continue  # made meanwhile by someone else: theirs, not ours to remove
+        except OSError as error:
+            _remove(created)
+            reason = "a file is in the way" if isinstance(error, NotADirectoryError) else error.strerror
+            raise WarlogError(f"{option} {path}: cannot create the folder {each}: {reason}") from None
+        created.append(each)
+    return created
+
+
+def _remove(created: list[Path]) -> None:
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # something was put in it meanwhile: keep it
 
 
 def _umask() -> int:

@@ -44,15 +44,30 @@ def catch_up(
     progress: Callable[[int], None] | None = None,
     position: int | None = None,
     known: bool = False,
+    fresh: Sequence[tuple[int, Any]] = (),
 ) -> int:
     """Project every event after the read model's tracking position; returns how many.
 
     `known`: the caller has just read the tracking position (`position`), so
-    the first round need not read it again. `projection.position` is where the
-    read model stands afterwards.
+    the first round need not read it again. `fresh`: (position, event) pairs
+    the caller has just appended; when they follow the tracking position
+    directly, they are projected as they are, not read back and decoded (the
+    rows are the same: a rebuild, which reads the log, writes them too).
+    `projection.position` is where the read model stands afterwards.
     """
     done = 0
     failures = 0
+    if known and fresh and position == fresh[0][0] - 1 and _contiguous(fresh):
+        try:
+            for start in range(0, len(fresh), BATCH):
+                batch = fresh[start : start + BATCH]
+                projection.process_batch(batch, app.name, position)
+                position = batch[-1][0]
+                done += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+        except (StaleTracking, OperationalError):
+            known = False  # another process got there first, or the file was busy: read the log
     while True:
         if not known:
             position = projection.view.max_tracking_id(app.name)
@@ -75,3 +90,8 @@ def catch_up(
         done += len(events)
         if progress is not None:
             progress(len(events))
+
+
+def _contiguous(events: Sequence[tuple[int, Any]]) -> bool:
+    """Whether the positions follow one another with no gap (no other writer in between)."""
+    return events[-1][0] - events[0][0] == len(events) - 1

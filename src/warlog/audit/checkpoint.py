@@ -100,6 +100,11 @@ class Checkpoint:
         return f"{self.origin}\n{self.size}\n{_b64(self.root)}\n{extra}"
 
 
+def parse_body(text: str) -> Checkpoint:
+    """The checkpoint in a note's text. Call it only on text whose signature was verified."""
+    return _parse_body(text)
+
+
 def _parse_body(text: str) -> Checkpoint:
     lines = text.split("\n")
     if lines[-1] != "" or len(lines) < 4:
@@ -216,15 +221,15 @@ def sign_note(text: str, key_name: str, private_key: Ed25519PrivateKey) -> str:
     _as_text(text)
     kid = key_id(key_name, private_key.public_key())
     signature = private_key.sign(text.encode("utf-8"))
-    return f"{text}\n{_SIG_PREFIX}{key_name} {_b64(kid + signature)}\n"
+    return f"{text}\n{signature_line(key_name, kid + signature)}"
 
 
-def open_note(note: str | bytes, key_name: str, public_key: Ed25519PublicKey) -> str:
-    """Verify a signed note against one trusted key and return its text.
+def split_note(note: str | bytes) -> tuple[str, list[tuple[str, bytes]]]:
+    """The text of a signed note and its signature lines as (key name, key ID ‖ signature).
 
-    Following the spec, signatures from other keys, including keys that
-    share only the name or only the ID, are ignored; a signature from the
-    trusted key that fails to verify condemns the whole note.
+    Nothing is verified here; this only holds the note to the signed-note
+    grammar, so that every reader (the log's key, a witness's cosignature)
+    parses the same bytes the same way.
     """
     note = _as_text(note)
     if _has_control(note):
@@ -238,10 +243,7 @@ def open_note(note: str | bytes, key_name: str, public_key: Ed25519PublicKey) ->
     lines = signatures[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise CheckpointError(f"malformed note: more than {MAX_SIGNATURES} signatures")
-
-    want_id = key_id(key_name, public_key)
-    message = text.encode("utf-8")
-    verified = False
+    parsed: list[tuple[str, bytes]] = []
     for line in lines:
         if not line.startswith(_SIG_PREFIX):
             raise CheckpointError(f"malformed note: {line[:40]!r} is not a signature line")
@@ -249,7 +251,29 @@ def open_note(note: str | bytes, key_name: str, public_key: Ed25519PublicKey) ->
         blob = _unb64(fields[1]) if len(fields) == 2 else None
         if blob is None or len(blob) < 5 or not _valid_key_name(fields[0]):
             raise CheckpointError(f"malformed note: bad signature line {line[:40]!r}")
-        if fields[0] != key_name or blob[:4] != want_id:
+        parsed.append((fields[0], blob))
+    return text, parsed
+
+
+def signature_line(key_name: str, blob: bytes) -> str:
+    """One signature line, ``— <name> base64(key ID ‖ signature)``, with its newline."""
+    _check_key_name(key_name)
+    return f"{_SIG_PREFIX}{key_name} {_b64(blob)}\n"
+
+
+def open_note(note: str | bytes, key_name: str, public_key: Ed25519PublicKey) -> str:
+    """Verify a signed note against one trusted key and return its text.
+
+    Following the spec, signatures from other keys, including keys that
+    share only the name or only the ID, are ignored; a signature from the
+    trusted key that fails to verify condemns the whole note.
+    """
+    text, signatures = split_note(note)
+    want_id = key_id(key_name, public_key)
+    message = text.encode("utf-8")
+    verified = False
+    for name, blob in signatures:
+        if name != key_name or blob[:4] != want_id:
             continue
         try:
             public_key.verify(blob[4:], message)

@@ -8,7 +8,11 @@ signs as ben only for whoever holds ben's key. Folders are made with mode
 0700 and key files with 0600, never overwritten; a key file that others can
 read is refused. The public halves are events in the log (`domain.Keys`).
 Once the archive has a key, every event is signed: by its archivist's own key
-when one is registered, otherwise by the archive's key.
+when one is registered, otherwise by the archive's key. A new archive key
+(a rotation, or the replacement of a compromised one) is authorised by the old
+key, which signs the event, and accepts the succession with its own signature
+(the event's `endorsement`), so a key that is only named cannot be slipped into
+the chain, and a pinned key anywhere in the chain vouches for all of it.
 """
 
 from __future__ import annotations
@@ -19,19 +23,36 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
 from warlog.audit.checkpoint import load_private_key, private_key_to_pem, public_key_bytes
-from warlog.canonical import signed_bytes
+from warlog.canonical import canonical, signed_bytes
 from warlog.domain import Keys
 from warlog.errors import WarlogError
 
+SUCCESSION_CONTEXT = b"warlog archive key succession v1\n"
+KEY_REGISTRATIONS = ("Keys.ArchiveKeyRegistered", "Keys.ArchivistKeyRegistered")
+ARCHIVE_KEY_CHANGES = ("Keys.ArchiveKeyRotated", "Keys.ArchiveKeyRevoked")
 
-def archive_key_file(keys_dir: Path) -> Path:
+
+def archive_key_file(keys_dir: Path, public_hex: str | None = None) -> Path:
+    """Where the archive key with this public half is kept: its own file, else `archive.pem`."""
+    if public_hex is not None:
+        own = keys_dir / f"archive-{public_hex[:16]}.pem"
+        if own.exists():
+            return own
     return keys_dir / "archive.pem"
+
+
+def new_archive_key_file(keys_dir: Path, public_hex: str) -> Path:
+    """Where a new archive key goes: `archive.pem` for the first in this folder, else a file
+    named after the key, so rotated keys and other archives' keys never collide."""
+    first = keys_dir / "archive.pem"
+    return keys_dir / f"archive-{public_hex[:16]}.pem" if first.exists() else first
 
 
 def archivist_key_file(keys_dir: Path, archivist: str) -> Path:
@@ -114,51 +135,124 @@ def signer_of(event: Any, archive_signs: bool, keyed: Collection[str]) -> tuple[
 
     Registering a key is authorised by the archive's key once there is one (the
     very first archive key signs its own registration), so nobody with only
-    database access can slip in a key of their own. Any other event is signed by
-    its archivist's key when registered, else by the archive's key.
+    database access can slip in a key of their own; so is a new archive key,
+    signed by the one it replaces. Any other event is signed by its archivist's
+    key when registered, else by the archive's key.
     """
-    if type(event).__qualname__ in ("Keys.ArchiveKeyRegistered", "Keys.ArchivistKeyRegistered"):
+    kind = type(event).__qualname__
+    if kind in KEY_REGISTRATIONS:
         return ("archive", "") if archive_signs else ("self", "")
     if not archive_signs:
         return ("none", "")
+    if kind in ARCHIVE_KEY_CHANGES:
+        return ("archive", "")
     name = event.__dict__.get("archivist", "")
     return ("archivist", name) if name in keyed else ("archive", "")
 
 
-class Signer:
-    """Signs one command's pending events, by the rule, with the keys as they were before it."""
+def first_key_of(event: Any, following: list[Any]) -> str | None:
+    """The key that signs the key registry's creation: the archive key its next event registers.
 
-    def __init__(self, keys: Keys | None, keys_dir: Path, own_key: Ed25519PrivateKey | None = None) -> None:
+    The registry's first event comes before any key, so it is signed by the key
+    registered right after it, in the same command; an archive whose key came
+    later (made by an older warlog) left it unsigned.
+    """
+    if type(event).__qualname__ != "Keys.Created" or not following:
+        return None
+    registered = following[0]
+    if type(registered).__qualname__ != "Keys.ArchiveKeyRegistered":
+        return None
+    return str(registered.__dict__.get("public_key"))
+
+
+class KeyState:
+    """The public keys in force, as the key events so far leave them (hex, as stored)."""
+
+    def __init__(self, keys: Keys | None = None) -> None:
         self.archive_key = None if keys is None else keys.archive_key
         self.origin = None if keys is None else keys.origin
-        self.archivist_keys = {} if keys is None else dict(keys.archivist_keys)
+        self.archivist_keys: dict[str, str] = {} if keys is None else dict(keys.archivist_keys)
+
+    def learn(self, event: Any) -> None:
+        kind = type(event).__qualname__
+        state = event.__dict__
+        if kind == "Keys.ArchiveKeyRegistered":
+            self.archive_key, self.origin = state["public_key"], state["origin"]
+        elif kind in ARCHIVE_KEY_CHANGES:
+            self.archive_key = state["public_key"]
+        elif kind == "Keys.ArchivistKeyRegistered":
+            self.archivist_keys[state["name"]] = state["public_key"]
+        elif kind == "Keys.ArchivistKeyRevoked":
+            self.archivist_keys.pop(state["name"], None)
+
+
+def succession(origin: str, previous: str, following: str) -> bytes:
+    """What a new archive key signs to accept taking over from the previous one."""
+    return SUCCESSION_CONTEXT + canonical({"origin": origin, "previous": previous, "next": following})
+
+
+def endorse(origin: str, previous: str, new_key: Ed25519PrivateKey) -> str:
+    return new_key.sign(succession(origin, previous, public_key_bytes(new_key).hex())).hex()
+
+
+def endorses(origin: str, previous: str, following: str, endorsement: str) -> bool:
+    """Whether the new key really accepted the succession (it holds its private half)."""
+    try:
+        public_key(following).verify(bytes.fromhex(endorsement), succession(origin, previous, following))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+class Signer:
+    """Signs one command's pending events by the rule, learning from its own key events.
+
+    `in_hand` are private keys the command has just made (a first or a new archive
+    key): they sign without a file, so a command that makes a key can sign all its
+    events, its key's own registration included, in one transaction.
+    """
+
+    def __init__(
+        self, keys: Keys | None, keys_dir: Path, in_hand: Collection[Ed25519PrivateKey] = ()
+    ) -> None:
+        self.state = KeyState(keys)
         self.keys_dir = keys_dir
-        self.own_key = own_key
+        self.in_hand = {public_key_bytes(k).hex(): k for k in in_hand}
         self.loaded: dict[tuple[str, str], Ed25519PrivateKey] = {}
 
     def sign(self, events: list[Any]) -> None:
-        for event in events:
-            who = signer_of(event, self.archive_key is not None, self.archivist_keys)
+        for at, event in enumerate(events):
+            state = self.state
+            who = signer_of(event, state.archive_key is not None, state.archivist_keys)
             if who[0] != "none":
-                key = self.key(who)
+                key = self.key(who, event)
                 event.__dict__["signature"] = key.sign(signed_bytes(event)).hex()
+            elif (first := first_key_of(event, events[at + 1 : at + 2])) in self.in_hand:
+                event.__dict__["signature"] = self.in_hand[first].sign(signed_bytes(event)).hex()
+            state.learn(event)
 
-    def key(self, who: tuple[str, str]) -> Ed25519PrivateKey:
+    def key(self, who: tuple[str, str], event: Any) -> Ed25519PrivateKey:
+        state = self.state
         if who[0] == "self":
-            if self.own_key is None:
+            own = self.in_hand.get(event.__dict__["public_key"])
+            if own is None:
                 raise WarlogError("a key registration must be signed by the new key")
-            return self.own_key
-        if who not in self.loaded:
-            if who[0] == "archivist":
+            return own
+        if who[0] == "archivist":
+            if who not in self.loaded:
                 self.loaded[who] = read_key(
-                    archivist_key_file(archivist_keys_dir(self.origin), who[1]),
-                    self.archivist_keys[who[1]],
+                    archivist_key_file(archivist_keys_dir(state.origin), who[1]),
+                    state.archivist_keys[who[1]],
                     f"archivist {who[1]}'s",
                     archivist=who[1],
                 )
-            else:
-                assert self.archive_key is not None
-                self.loaded[who] = read_key(
-                    archive_key_file(self.keys_dir), self.archive_key, "the archive's"
-                )
-        return self.loaded[who]
+            return self.loaded[who]
+        assert state.archive_key is not None
+        if state.archive_key in self.in_hand:
+            return self.in_hand[state.archive_key]
+        slot = ("archive", state.archive_key)
+        if slot not in self.loaded:
+            self.loaded[slot] = read_key(
+                archive_key_file(self.keys_dir, state.archive_key), state.archive_key, "the archive's"
+            )
+        return self.loaded[slot]

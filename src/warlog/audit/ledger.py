@@ -1,29 +1,41 @@
-"""The tamper-evident side of the log: checkpoints, verification and inclusion proofs.
+"""The tamper-evident side of the log: checkpoints, verification and report proofs.
 
 Every stored event is a leaf of an RFC 9162 Merkle tree (its canonical bytes,
 see `canonical`). The projection keeps the tree's perfect subtrees as the log
 grows, so a tree head or a proof costs O(log n) look-ups. `verify` trusts
 none of that: it recomputes every leaf from the stored events and compares
-against what was recorded, against the signed checkpoints the auditor kept,
-and against the archivists' signatures.
+against what was recorded, against the signed checkpoints the auditor kept and
+those the archive recorded in its own log, against the keys the auditor pinned
+(`keychain`), and against the report index each checkpoint commits to
+(`report_index`). `checkpoint` refuses to sign a tree that does not extend
+every checkpoint the archive signed before, and records each one it signs.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from warlog import integrity
-from warlog.audit import merkle
-from warlog.audit.checkpoint import Checkpoint, CheckpointError, open_signed_note, parse_vkey, vkey
-from warlog.audit.keyring import public_key, signer_of
-from warlog.canonical import canonical, event_record, leaf, signed_bytes
+from warlog.audit import merkle, report_index
+from warlog.audit.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    open_signed_note,
+    parse_vkey,
+    public_key_bytes,
+    signed_note,
+    vkey,
+)
+from warlog.audit.keychain import KeyChain
+from warlog.audit.keyring import ARCHIVE_KEY_CHANGES, public_key
+from warlog.canonical import canonical, event_record, leaf
+from warlog.domain import KEYS_ID, report_uuid
 from warlog.errors import WarlogError
 from warlog.topics import ForbiddenTopic
 
@@ -31,6 +43,7 @@ if TYPE_CHECKING:
     from warlog.archive import Archive
 
 PAGE = 2000
+SIGNED_CHECKPOINT = "Checkpoints.Signed"
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,7 @@ class Finding:
 
 @dataclass
 class Verification:
-    """What `verify` found: the recomputed tree head, the checkpoints checked, the findings."""
+    """What `verify` found: the recomputed tree head, the checkpoints and keys checked, the findings."""
 
     size: int = 0
     root: bytes = merkle.EMPTY_ROOT
@@ -63,78 +76,42 @@ class Verification:
     signed_events: int = 0
     findings: list[Finding] = field(default_factory=list)
     tree_readable: bool = True
+    keys: KeyChain = field(default_factory=KeyChain)
+    recorded_checkpoints: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    def summary(self) -> list[str]:
+        """Which key signed what, what is unsigned or untrusted, one line each."""
+        return self.keys.summary()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "size": self.size,
             "root": base64.b64encode(self.root).decode(),
+            "root_encoding": "base64",
             "signed_events": self.signed_events,
             "checkpoints": self.checkpoints,
+            "recorded_checkpoints": self.recorded_checkpoints,
+            "keys": self.keys.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
         }
 
 
-class KeyTimeline:
-    """Which key must have signed an event, replayed from the key events in the log."""
+@dataclass
+class _Pass:
+    """What one walk over the stored events gathers for the checks after it."""
 
-    def __init__(self) -> None:
-        self.archive_key: Ed25519PublicKey | None = None
-        self.origin: str | None = None
-        self.archivists: dict[str, Ed25519PublicKey] = {}
-
-    def expected_key(self, event: Any) -> Ed25519PublicKey | None:
-        """The key that must have signed this event, None when the archive did not sign yet."""
-        who, name = signer_of(event, self.archive_key is not None, self.archivists)
-        if who == "self":
-            return public_key(event.__dict__["public_key"])
-        if who == "archivist":
-            return self.archivists[name]
-        return self.archive_key if who == "archive" else None
-
-    def learn(self, event: Any) -> None:
-        kind = type(event).__qualname__
-        state = event.__dict__
-        if kind == "Keys.ArchiveKeyRegistered":
-            self.archive_key = public_key(state["public_key"])
-            self.origin = state["origin"]
-        elif kind == "Keys.ArchivistKeyRegistered":
-            self.archivists[state["name"]] = public_key(state["public_key"])
-        elif kind == "Keys.ArchivistKeyRevoked":
-            self.archivists.pop(state["name"], None)
-
-
-def check_signature(event: Any, key: Ed25519PublicKey | None) -> str | None:
-    """Why the event's signature does not hold, or None when it does (or none is due)."""
-    signature = event.__dict__.get("signature")
-    if key is None:
-        return None
-    if not signature:
-        return "event is not signed, but the archive signs every event since its key was made"
-    try:
-        key.verify(bytes.fromhex(signature), signed_bytes(event))
-    except (InvalidSignature, ValueError):
-        who = event.__dict__.get("archivist", "")
-        return f"signature does not verify with the key valid for archivist '{who}'"
-    return None
-
-
-def read_checkpoint(text: str, trusted: Ed25519PublicKey | None, keys: KeyTimeline, where: str) -> Checkpoint:
-    """Open a signed checkpoint with the trusted key, or the archive's own key if none is given."""
-    key = trusted or keys.archive_key
-    if key is None or (keys.origin is None and trusted is None):
-        raise WarlogError(
-            f"{where}: the archive has no key to check the checkpoint with; pass the published one with --key"
-        )
-    origin = text.split("\n", 1)[0]
-    try:
-        return open_signed_note(text, origin, key)
-    except CheckpointError as error:
-        raise WarlogError(f"{where}: {error}") from None
+    hashes: list[bytes] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    chains: report_index.Chains = field(default_factory=report_index.Chains)
+    indexes: dict[int, tuple[int, bytes]] = field(default_factory=dict)
+    recorded: list[tuple[int, int, Any, str | None]] = field(default_factory=list)
+    first_difference: int | None = None
+    """The first position where the walk itself found the log altered, if anywhere."""
 
 
 def verify(
@@ -144,23 +121,30 @@ def verify(
     progress: Callable[[int], None] = lambda _: None,
     *,
     read_model: bool = True,
+    archivist_keys: Mapping[str, set[str]] | None = None,
 ) -> Verification:
     """Recompute the whole tree from the stored events and hold it to every promise.
 
-    With `read_model`, also replay the log into a scratch read model and
-    compare it with the stored one, table by table.
+    `trusted` is the archive key the auditor pinned, `archivist_keys` the
+    archivists' keys (hex) they pinned. With `read_model`, also replay the log
+    into a scratch read model and compare it with the stored one, table by table.
     """
-    result = Verification()
-    keys = KeyTimeline()
-    hashes: list[bytes] = []
+    pinned = None if trusted is None else public_key_bytes(trusted).hex()
+    result = Verification(keys=KeyChain(pinned, archivist_keys))
+    walk = _Pass()
+    wanted = _index_sizes(archive, checkpoints)
+    if 0 in wanted:
+        walk.indexes[0] = walk.chains.committed()
     recorded = _recorded_leaves(archive, result)
     gaps = Gaps(allowed=archive.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres")
     shifted = 0
+    hashes = walk.hashes
     for position, event, leaf_bytes in _stored_events(archive):
         gaps.see(position, result)
         recorded_position, recorded_hash = next(recorded, (None, None))
         hashed = merkle.leaf_hash(leaf_bytes)
         hashes.append(hashed)
+        walk.positions.append(position)
         progress(1)
         if event is None:
             result.findings.append(
@@ -188,25 +172,33 @@ def verify(
                 Finding(position, "stored event differs from the one recorded (its leaf hash changed)")
             )
         if event is not None:
-            _check_signed(event, position, keys, result)
+            _see(event, position, len(hashes) - 1, hashed, result, walk)
+        if len(hashes) in wanted:
+            walk.indexes[len(hashes)] = walk.chains.committed()
     if shifted > 1:
         result.findings.append(Finding(None, f"{shifted - 1} later leaves are shifted as well"))
     missing = [position for position, _ in recorded]
     if missing:
         result.findings.append(
             Finding(
-                None,
-                f"the log ends {len(missing)} event(s) short of what "
-                f"was recorded (up to position {missing[-1]})",
+                missing[0],
+                f"the log ends {len(missing)} event(s) short of what was recorded (up to position "
+                f"{missing[-1]}): it was cut short",
             )
         )
     gaps.summarise(result)
     result.findings.extend(
         Finding(p, m, "forced rebuild") for p, m in integrity.forced_rebuilds(archive.view)
     )
+    result.findings.extend(Finding(p, m) for p, m in result.keys.finish())
+    result.signed_events = sum(span.count for span in result.keys.signers.values())
     result.size, result.root = len(hashes), merkle.root(hashes) if hashes else merkle.EMPTY_ROOT
+    walk.first_difference = _first_recorded_difference(result)
+    _check_covered(walk, result)
+    for position, index, event, signer in walk.recorded:
+        _check_recorded(position, index, event, signer, walk, result)
     for where, text in checkpoints:
-        result.checkpoints.append(_check_checkpoint(where, text, hashes, result, keys, trusted))
+        result.checkpoints.append(_check_checkpoint(where, text, walk, result))
     if read_model:
         result.findings.extend(
             Finding(None, message, "read model") for message in integrity.replay_differences(archive)
@@ -215,32 +207,119 @@ def verify(
     return result
 
 
-def _check_checkpoint(
-    where: str,
-    text: str,
-    hashes: list[bytes],
-    result: Verification,
-    keys: KeyTimeline,
-    trusted: Ed25519PublicKey | None,
-) -> dict[str, Any]:
-    checkpoint = read_checkpoint(text, trusted, keys, where)
-    summary = {"file": where, "size": checkpoint.size, "consistent": False}
-    if checkpoint.size > len(hashes):
+def _see(event: Any, position: int, index: int, hashed: bytes, result: Verification, walk: _Pass) -> None:
+    """One readable event: its signature and keys, its report's chain, a recorded checkpoint."""
+    kind = type(event).__qualname__
+    signer = result.keys.state.archive_key
+    result.keys.see(position, event)
+    filed = event.__dict__.get("report_id") if kind == "Report.Filed" else None
+    walk.chains.add(index, event.originator_id, hashed, filed if isinstance(filed, str) else None)
+    if kind == SIGNED_CHECKPOINT:
+        walk.recorded.append((position, index, event, signer))
+
+
+def _check_covered(walk: _Pass, result: Verification) -> None:
+    """The unsigned events before the first key still hash to the root that key signed."""
+    if result.keys.covers is None:
+        return
+    position, covers = result.keys.covers
+    size, root = covers.get("size"), covers.get("root")
+    if not isinstance(size, int) or not isinstance(root, str) or not 0 < size <= len(walk.hashes):
+        result.findings.append(
+            Finding(position, f"the key registration's record of the log before it is {covers!r}")
+        )
+        return
+    if base64.b64encode(merkle.root(walk.hashes[:size])).decode() != root:
         result.findings.append(
             Finding(
-                None,
-                f"{where}: the log has {len(hashes)} events, fewer "
-                f"than the {checkpoint.size} the checkpoint commits to",
+                position,
+                f"the archive key registered here vouches for the first {size} events, which no longer "
+                f"hash to the root it signed: an event at or before position {walk.positions[size - 1]} "
+                "was rewritten, removed or inserted",
+            )
+        )
+
+
+def _index_sizes(archive: Archive, checkpoints: list[tuple[str, str]]) -> set[int]:
+    """The tree sizes whose report index the checkpoints to check commit to.
+
+    Read before the walk so the index can be taken as the walk passes each size;
+    what is read here is only where to look, every checkpoint is verified after.
+    """
+    sizes = set()
+    for _, text in checkpoints:
+        lines = text.split("\n")
+        if len(lines) > 3 and lines[1].isascii() and lines[1].isdigit():
+            sizes.add(int(lines[1]))
+    try:
+        for event in archive.signed_checkpoints():
+            if isinstance(event.__dict__.get("size"), int):
+                sizes.add(event.size)
+    except Exception:  # an unreadable recorded checkpoint is a finding of the walk, not a crash
+        pass
+    return sizes
+
+
+def _check_recorded(
+    position: int, index: int, event: Any, signer: str | None, walk: _Pass, result: Verification
+) -> None:
+    """A checkpoint the archive recorded: signed by its key then, and true of the log before it."""
+    result.recorded_checkpoints += 1
+    where = f"the checkpoint the archive recorded here (size {event.__dict__.get('size')})"
+    try:
+        if signer is None:
+            raise CheckpointError("the archive had no key when it was recorded")
+        note = event.note
+        checkpoint = open_signed_note(note, note.split("\n", 1)[0], public_key(signer))
+        if checkpoint.size != event.size or base64.b64encode(checkpoint.root).decode() != event.root:
+            raise CheckpointError("the event's size or root is not the note's")
+    except (AttributeError, CheckpointError, TypeError, ValueError) as error:
+        result.findings.append(Finding(position, f"{where} does not hold: {error}"))
+        return
+    if checkpoint.size > index:
+        result.findings.append(Finding(position, f"{where} commits to more events than came before it"))
+        return
+    problem = _against_log(checkpoint, walk)
+    if problem is not None:
+        result.findings.append(Finding(problem[0] or position, f"{where}: {problem[1]}"))
+
+
+def _against_log(checkpoint: Checkpoint, walk: _Pass) -> tuple[int | None, str] | None:
+    """Why the log's first `size` leaves are not the checkpoint's tree, or None."""
+    size = checkpoint.size
+    if merkle.root(walk.hashes[:size]) != checkpoint.root:
+        return None, (
+            f"the first {size} events no longer hash to its root: an event at or before position "
+            f"{walk.positions[size - 1] if size else 0} was changed, removed or inserted"
+        )
+    try:
+        committed = report_index.committed(checkpoint.extensions)
+    except ValueError as error:
+        return None, str(error)
+    if committed is not None and walk.indexes.get(size) != committed:
+        return None, "its report index does not match the reports in the log up to it"
+    return None
+
+
+def _check_checkpoint(where: str, text: str, walk: _Pass, result: Verification) -> dict[str, Any]:
+    checkpoint, signer = _open(text, result.keys.trusted_archive_keys, where)
+    summary = {"file": where, "size": checkpoint.size, "consistent": False, "signed_by": signer}
+    hashes = walk.hashes
+    if checkpoint.size > len(hashes):
+        last = walk.positions[-1] if walk.positions else 0
+        result.findings.append(
+            Finding(
+                last + 1,
+                f"{where}: the log has {len(hashes)} events, fewer than the {checkpoint.size} the "
+                f"checkpoint commits to: it was cut short after position {last}",
             )
         )
         return summary
-    if merkle.root(hashes[: checkpoint.size]) != checkpoint.root:
-        first = _first_recorded_difference(result, checkpoint.size)
-        result.findings.append(
-            Finding(
-                first, f"{where}: the first {checkpoint.size} events no longer hash to the checkpoint's root"
-            )
-        )
+    problem = _against_log(checkpoint, walk)
+    if problem is not None:
+        first = walk.first_difference
+        within = checkpoint.size and first is not None and first <= walk.positions[checkpoint.size - 1]
+        result.findings.append(Finding(first if within else None, f"{where}: {problem[1]}"))
         return summary
     proof = merkle.consistency_proof(checkpoint.size, hashes)
     summary["consistent"] = merkle.verify_consistency(
@@ -251,21 +330,25 @@ def _check_checkpoint(
     return summary
 
 
-def _first_recorded_difference(result: Verification, size: int) -> int | None:
-    positions = [f.position for f in result.findings if f.position is not None]
+def _open(text: str, keys: list[Ed25519PublicKey], where: str) -> tuple[Checkpoint, str]:
+    """The checkpoint, opened with the first of the trusted keys that signed it, and that key."""
+    if not keys:
+        raise WarlogError(
+            f"{where}: the archive has no key to check the checkpoint with; pass the published one with --key"
+        )
+    origin = text.split("\n", 1)[0]
+    problem = "no key"
+    for key in keys:
+        try:
+            return open_signed_note(text, origin, key), vkey(origin, key)
+        except CheckpointError as error:
+            problem = str(error)
+    raise WarlogError(f"{where}: {problem}")
+
+
+def _first_recorded_difference(result: Verification) -> int | None:
+    positions = [f.position for f in result.findings if f.position is not None and f.part == "log"]
     return min(positions) if positions else None
-
-
-def _check_signed(event: Any, position: int, keys: KeyTimeline, result: Verification) -> None:
-    try:
-        unsigned = check_signature(event, keys.expected_key(event))
-        keys.learn(event)
-    except (KeyError, TypeError, ValueError) as error:
-        unsigned = f"key event cannot be read ({error})"
-    if unsigned:
-        result.findings.append(Finding(position, unsigned))
-    elif event.__dict__.get("signature"):
-        result.signed_events += 1
 
 
 def _stored_events(archive: Archive) -> Iterator[tuple[int, Any, bytes]]:
@@ -351,63 +434,104 @@ def _recorded_leaves(archive: Archive, result: Verification) -> Iterator[tuple[i
 # Checkpoints and proofs ---------------------------------------------------------
 
 
-def checkpoint(archive: Archive) -> str:
-    """A signed note of the current tree head, for publishing outside the archive."""
+def checkpoint(archive: Archive, archivist: str = "") -> str:
+    """Sign the current tree head, with its report index, and record it in the log.
+
+    Refused when the tree does not extend every checkpoint the archive signed
+    before: a log that rewrote its own history must not get the archive's word.
+    """
     keys = archive.keys()
     if keys is None or keys.archive_key is None or keys.origin is None:
         raise WarlogError("the archive has no key yet; make one with 'warlog keygen'")
     archive.catch_up()
     size = archive.view.tree_size()
     root = merkle.root_from(size, archive.view.subtree_hash)
-    from warlog.audit.checkpoint import signed_note
+    _refuse_a_fork(archive, size, root)
+    index, _ = report_index.index_at(archive, size)
+    note = signed_note(
+        Checkpoint(keys.origin, size, root, (index.line(),)), keys.origin, archive.archive_key()
+    )
+    archive.record_checkpoint(size, base64.b64encode(root).decode(), note, archivist)
+    return note
 
-    return signed_note(Checkpoint(keys.origin, size, root), keys.origin, archive.archive_key())
+
+def _refuse_a_fork(archive: Archive, size: int, root: bytes) -> None:
+    agreed = 0
+    for old_size, old_root in sorted({(e.size, e.root) for e in archive.signed_checkpoints()}):
+        if old_size > size:
+            raise WarlogError(
+                f"refusing to sign: the log has {size} events, fewer than the {old_size} of a checkpoint "
+                "the archive signed before: events were removed; run 'warlog verify' and find out why"
+            )
+        proof = merkle.consistency_proof_from(old_size, size, archive.view.subtree_hash)
+        if not merkle.verify_consistency(old_size, size, base64.b64decode(old_root), root, proof):
+            raise WarlogError(
+                f"refusing to sign: the log is not an extension of the checkpoint of size {old_size} the "
+                f"archive signed before (it still agrees with size {agreed}): it diverges between sizes "
+                f"{agreed} and {old_size}; run 'warlog verify' to find the event"
+            )
+        agreed = old_size
+
+
+def archive_keys(archive: Archive) -> list[Ed25519PublicKey]:
+    """Every archive key the log ever registered, oldest first (to open the archive's checkpoints)."""
+    found = []
+    for stored in archive.recorder.select_events(KEYS_ID):
+        event = archive.mapper.to_domain_event(stored)
+        if type(event).__qualname__ in ("Keys.ArchiveKeyRegistered", *ARCHIVE_KEY_CHANGES):
+            found.append(public_key(event.__dict__["public_key"]))
+    return found
 
 
 def prove(
     archive: Archive, report_id: str, checkpoint_text: str, trusted: Ed25519PublicKey | None = None
 ) -> bytes:
-    """Inclusion proofs of every event of a report under a checkpoint, as canonical JSON."""
+    """Every event of a report under a checkpoint, each with its inclusion proof, and the
+    report's entry in the checkpoint's report index with its own proof, as canonical JSON."""
     archive.catch_up()
     if archive.view.report(report_id) is None:
         raise WarlogError(f"unknown report '{report_id}'")
-    timeline = KeyTimeline()
-    keys = archive.keys()
-    if keys is not None and keys.archive_key is not None:
-        timeline.archive_key, timeline.origin = public_key(keys.archive_key), keys.origin
-    cp = read_checkpoint(checkpoint_text, trusted, timeline, "checkpoint")
+    cp, signed_by = _open(checkpoint_text, [trusted] if trusted else archive_keys(archive), "checkpoint")
+    index, leaves = report_index.index_at(archive, cp.size, report_id)
+    stored = archive.recorder.select_events(report_uuid(report_id))
+    if len(stored) > len(leaves):
+        raise WarlogError(
+            f"report '{report_id}' has {len(stored) - len(leaves)} event(s) newer than the checkpoint; "
+            "take a new checkpoint with 'warlog checkpoint'"
+        )
     events = []
-    for position in sorted({c.position for c in archive.view.history(report=report_id)}):
-        index = archive.view.leaf_index(position)
-        if index is None or index >= cp.size:
-            raise WarlogError(
-                f"the event at position {position} is newer than the checkpoint; "
-                "take a new checkpoint with 'warlog checkpoint'"
-            )
-        (notification,) = archive.recorder.select_notifications(start=position, limit=1)
-        event = archive.mapper.to_domain_event(notification)
+    for item in leaves:
+        (notification,) = archive.recorder.select_notifications(start=item.position, limit=1)
         events.append(
             {
-                "leaf_index": index,
-                "event": orjson.loads(leaf(position, event)),
+                "leaf_index": item.index,
+                "event": orjson.loads(leaf(item.position, archive.mapper.to_domain_event(notification))),
                 "proof": [
-                    h.hex() for h in merkle.inclusion_proof_from(index, cp.size, archive.view.subtree_hash)
+                    h.hex()
+                    for h in merkle.inclusion_proof_from(item.index, cp.size, archive.view.subtree_hash)
                 ],
             }
         )
-    key = trusted or timeline.archive_key
-    assert key is not None
-    return (
-        canonical(
-            {
-                "report": report_id,
-                "checkpoint": checkpoint_text,
-                "vkey": vkey(cp.origin, key),
-                "events": events,
-            }
-        )
-        + b"\n"
-    )
+    document: dict[str, Any] = {
+        "report": report_id,
+        "checkpoint": checkpoint_text,
+        "vkey": signed_by,
+        "events": events,
+    }
+    committed = report_index.committed(cp.extensions)
+    if committed is not None:
+        if committed != (len(index.entries), index.root):
+            raise WarlogError(
+                "the checkpoint's report index does not match the log; run 'warlog verify' to find out why"
+            )
+        at = index.find(report_id)
+        assert at is not None
+        document["index"] = {
+            "entry": index.entries[at].to_dict(),
+            "entry_index": at,
+            "proof": [h.hex() for h in index.proof(at)],
+        }
+    return canonical(document) + b"\n"
 
 
 @dataclass(frozen=True)
@@ -416,6 +540,7 @@ class ProofCheck:
     size: int
     events: int
     vkey: str
+    complete: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -423,12 +548,19 @@ class ProofCheck:
             "report": self.report,
             "checkpoint_size": self.size,
             "events": self.events,
+            "complete": self.complete,
             "vkey": self.vkey,
         }
 
 
-def verify_proof(proof: bytes, checkpoint_text: str, trusted_vkey: str | None = None) -> ProofCheck:
-    """Check a proof file offline: no database, only the file, the checkpoint and a key."""
+def verify_proof(
+    proof: bytes, checkpoint_text: str, trusted_vkey: str | None = None, *, complete: bool = False
+) -> ProofCheck:
+    """Check a proof offline: no database, only the file, the checkpoint and a key.
+
+    With `complete`, a checkpoint that commits to no report index (signed
+    before warlog kept one) fails: then nothing shows that no event was left out.
+    """
     try:
         document = orjson.loads(proof)
     except orjson.JSONDecodeError as error:
@@ -443,31 +575,78 @@ def verify_proof(proof: bytes, checkpoint_text: str, trusted_vkey: str | None = 
         name, key = parse_vkey(document["vkey"])
         cp = open_signed_note(checkpoint_text, name, key)
         report, events = document["report"], document["events"]
-        for item in events:
-            record, index = item["event"], item["leaf_index"]
-            hashed = merkle.leaf_hash(canonical(record))
-            path = [bytes.fromhex(h) for h in item["proof"]]
-            if not merkle.verify_inclusion(index, cp.size, hashed, path, cp.root):
-                raise WarlogError(
-                    f"proof: the event at position {record.get('position')} is not in the checkpoint's tree"
-                )
-            if not _belongs(record, report, events[0]["event"]):
-                raise WarlogError(
-                    f"proof: the event at position {record.get('position')} is not "
-                    f"an event of report '{report}'"
-                )
-    except (KeyError, TypeError, ValueError, CheckpointError) as error:
+        if not isinstance(report, str) or not isinstance(events, list) or not events:
+            raise WarlogError("proof: it names no report or holds no events")
+        _check_events(report, events, cp)
+        whole = _check_whole(report, events, cp, document.get("index"))
+    except (KeyError, TypeError, ValueError, IndexError, CheckpointError) as error:
         if isinstance(error, WarlogError):
             raise
         raise WarlogError(f"proof: {error}") from None
-    return ProofCheck(report, cp.size, len(events), vkey(name, key))
+    if complete and not whole:
+        raise WarlogError(
+            "proof: its checkpoint commits to no report index, so nothing shows that these are all "
+            "the report's events; ask for a proof against a checkpoint taken by a newer warlog"
+        )
+    return ProofCheck(report, cp.size, len(events), vkey(name, key), whole)
 
 
-def _belongs(record: dict[str, Any], report: str, filed: dict[str, Any]) -> bool:
-    """Every event of the proof is on the report's aggregate, whose filing names the report."""
-    return bool(
-        filed.get("data", {}).get("report_id") == report and record.get("aggregate") == filed.get("aggregate")
-    )
+def _check_events(report: str, events: list[Any], cp: Checkpoint) -> None:
+    """Each event is in the checkpoint's tree, on the report's own aggregate, in log order."""
+    aggregate = report_uuid(report).hex
+    previous = -1
+    for item in events:
+        record, index = item["event"], item["leaf_index"]
+        where = f"proof: the event at position {record.get('position')}"
+        if not isinstance(index, int) or index <= previous:
+            raise WarlogError(f"{where} is out of log order")
+        previous = index
+        hashed = merkle.leaf_hash(canonical(record))
+        path = [bytes.fromhex(h) for h in item["proof"]]
+        if not merkle.verify_inclusion(index, cp.size, hashed, path, cp.root):
+            raise WarlogError(f"{where} is not in the checkpoint's tree")
+        if record.get("aggregate") != aggregate:
+            raise WarlogError(f"{where} is not an event of report '{report}'")
+    filed = events[0]["event"]
+    if filed.get("data", {}).get("report_id") != report:
+        raise WarlogError(f"proof: its first event is not the filing of report '{report}'")
+
+
+def _check_whole(report: str, events: list[Any], cp: Checkpoint, index: Any) -> bool:
+    """Whether the events are all the report's events up to the checkpoint (False: not knowable).
+
+    The checkpoint's report index entry says how many events the report has
+    and chains their leaves; the events held must make the same chain.
+    """
+    committed = report_index.committed(cp.extensions)
+    if committed is None:
+        if index is not None:
+            raise WarlogError("proof: it holds a report index entry, but the checkpoint commits to none")
+        return False
+    if not isinstance(index, dict):
+        raise WarlogError(
+            "proof: the checkpoint commits to a report index, but the proof holds no entry of it, so "
+            "nothing shows it holds all the report's events"
+        )
+    entry = report_index.Entry.from_dict(index["entry"])
+    path = [bytes.fromhex(h) for h in index["proof"]]
+    count, root = committed
+    if entry.report != report or not merkle.verify_inclusion(
+        index["entry_index"], count, merkle.leaf_hash(entry.leaf()), path, root
+    ):
+        raise WarlogError(f"proof: its entry for report '{report}' is not in the checkpoint's report index")
+    held = [(item["leaf_index"], merkle.leaf_hash(canonical(item["event"]))) for item in events]
+    if entry.events != len(held):
+        raise WarlogError(
+            f"proof: report '{report}' has {entry.events} events up to this checkpoint, the proof holds "
+            f"{len(held)}: {'some were left out' if entry.events > len(held) else 'it holds too many'}"
+        )
+    if report_index.chain_of(held) != entry.chain:
+        raise WarlogError(
+            f"proof: its events are not the {entry.events} events of report '{report}' the checkpoint's "
+            "index chains: one was left out or replaced"
+        )
+    return True
 
 
 __all__ = [

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from warlog import dump as dumping
 from warlog import outfile
-from warlog.cli.options import Db, open_existing, user_errors
+from warlog.cli.options import Db, OldOutput, Output, open_existing, output_file, user_errors
 from warlog.cli.progress import input_lines
 from warlog.store import Store
 
@@ -19,14 +18,22 @@ app = typer.Typer()
 @app.command()
 @user_errors
 def dump(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="[default: stdout]")] = None,
+    output: Output = None,
+    out: OldOutput = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    with_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--with-secrets",
+            help="Add the field keys of sealed text: whoever holds the dump can then read it.",
+        ),
+    ] = False,
     db: Db = None,
 ) -> None:
     """Write every stored event with its position, record time and archivist (JSON Lines)."""
     archive = open_existing(db)
-    with outfile.target(None if out is None else str(out), binary=True, force=force) as target:
-        for line in dumping.dump(archive):
+    with outfile.target(output_file(output, out), binary=True, force=force) as target:
+        for line in dumping.dump(archive, with_secrets=with_secrets):
             target.write(line)
 
 

@@ -21,12 +21,28 @@ report_app = typer.Typer(help="Add reports one at a time.")
 @user_errors
 def init(
     bare: Annotated[bool, typer.Option(help="Start with empty place and actor registries.")] = False,
+    no_key: Annotated[
+        bool,
+        typer.Option(
+            "--no-key",
+            help="Make no archive key: events stay unsigned until 'warlog keygen', protected by "
+            "checkpoints only.",
+        ),
+    ] = False,
     db: Db = None,
     archivist: Archivist = None,
 ) -> None:
-    """Create the archive, with the starter gazetteer of Syria unless --bare."""
-    created = write(db, lambda a: a.start(archivist_name(archivist), bare=bare))
-    typer.echo("archive created" if created else "archive already exists; nothing changed")
+    """Create the archive and its signing key, with the starter gazetteer of Syria unless --bare.
+
+    The key is made first, so that every event of the archive is signed."""
+    who = archivist_name(archivist)
+    if no_key:
+        created = write(db, lambda a: a.start(who, bare=bare))
+        typer.echo("archive created" if created else "archive already exists; nothing changed")
+        return
+    from warlog.cli.proofs import init_with_key
+
+    init_with_key(db, who, bare=bare)
 
 
 @app.command("import")
@@ -83,13 +99,13 @@ def import_(
 @app.command()
 @user_errors
 def correct(
-    report: Annotated[str, typer.Argument(help="Report id.")],
-    claim: Annotated[int, typer.Argument(help="Claim number in the report, from 1.")],
+    report: Annotated[str, typer.Argument(metavar="REPORT", help="Report id.")],
+    claim: Annotated[int, typer.Argument(metavar="CLAIM", help="Claim number in the report, from 1.")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why the claim is corrected.")],
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", metavar="FIELD=VALUE", help="A field to change; repeat for more."),
     ] = None,
-    reason: Annotated[str | None, typer.Option(help="Why the claim is corrected.")] = None,
     db: Db = None,
     archivist: Archivist = None,
 ) -> None:
@@ -103,9 +119,11 @@ def correct(
 @app.command()
 @user_errors
 def retract(
-    report: Annotated[str, typer.Argument(help="Report id.")],
-    claim: Annotated[int | None, typer.Argument(help="Claim number; omit to retract the report.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Why it is retracted.")] = None,
+    report: Annotated[str, typer.Argument(metavar="REPORT", help="Report id.")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why it is retracted.")],
+    claim: Annotated[
+        int | None, typer.Argument(metavar="[CLAIM]", help="Claim number; omit to retract the report.")
+    ] = None,
     db: Db = None,
     archivist: Archivist = None,
 ) -> None:
@@ -118,8 +136,10 @@ def retract(
 @report_app.command("add")
 @user_errors
 def report_add(
-    source: Annotated[str, typer.Option(help="Who published it, e.g. Reuters.")],
-    published: Annotated[str, typer.Option(help="Date (YYYY-MM-DD) or RFC 3339 date-time.")],
+    source: Annotated[str, typer.Option(metavar="NAME", help="Who published it, e.g. Reuters.")],
+    published: Annotated[
+        str, typer.Option(metavar="DATE|TIMESTAMP", help="Date (YYYY-MM-DD) or RFC 3339 date-time.")
+    ],
     claim: Annotated[
         list[str],
         typer.Option(
@@ -128,11 +148,15 @@ def report_add(
             help="A claim; repeat for more. E.g. 'Homs:rebels:contested:2024-12-07:2'.",
         ),
     ],
-    id_: Annotated[str | None, typer.Option("--id", help="Report id. [default: from content]")] = None,
-    reliability: Annotated[str | None, typer.Option(help="Source grade A-F. [default: F]")] = None,
-    url: Annotated[str | None, typer.Option()] = None,
-    title: Annotated[str | None, typer.Option()] = None,
-    note: Annotated[str | None, typer.Option()] = None,
+    id_: Annotated[
+        str | None, typer.Option("--id", metavar="ID", help="Report id. [default: from content]")
+    ] = None,
+    reliability: Annotated[
+        str | None, typer.Option(metavar="A-F", help="Source grade A-F. [default: F]")
+    ] = None,
+    url: Annotated[str | None, typer.Option(metavar="URL", help="Where it was published.")] = None,
+    title: Annotated[str | None, typer.Option(metavar="TEXT", help="Its headline.")] = None,
+    note: Annotated[str | None, typer.Option(metavar="TEXT", help="The archivist's note.")] = None,
     db: Db = None,
     archivist: Archivist = None,
 ) -> None:

@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from warlog import integrity
-from warlog.audit import ledger
-from warlog.cli import render
+from warlog.cli import explain, render
 from warlog.cli.options import (
     By,
+    Csv,
     DatesBound,
     Db,
     Json,
@@ -24,7 +23,6 @@ from warlog.cli.options import (
     timestamp,
     user_errors,
 )
-from warlog.cli.progress import bar
 from warlog.cli.terminal import shown
 from warlog.diff import changes as recorded
 from warlog.diff import diff_dates, diff_known
@@ -43,28 +41,43 @@ def history(
     until: Until = None,
     db: Db = None,
     json: Json = False,
+    csv: Csv = False,
 ) -> None:
-    """Every event that touched a place or a report, with corrections' before and after."""
+    """Every event that touched a place or a report, with corrections' before and after.
+
+    An empty answer (a record-time window with no changes) says why on stderr.
+    """
     archive = open_existing(db)
-    changes = archive.history(subject, since=timestamp(since, "--since"), until=timestamp(until, "--until"))
+    start, end = timestamp(since, "--since"), timestamp(until, "--until")
+    changes = archive.history(subject, since=start, until=end)
     subject = archive.view.lookup_name("place", subject) or subject
     if json:
         render.json({"subject": subject, "events": [c.to_dict() for c in changes]})
     else:
-        render.history(subject, changes)
+        render.history(subject, changes, csv=csv)
+    if not changes:
+        explain.empty_history(archive, subject, start, end)
 
 
 @app.command()
 @user_errors
 def log(
     since: Since = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many events.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(metavar="N", help="At most this many events (1 or more).")
+    ] = None,
     db: Db = None,
     json: Json = False,
+    csv: Csv = False,
 ) -> None:
     """The append-only log itself, with positions."""
-    entries = list(open_existing(db).log(since=timestamp(since, "--since"), limit=limit))
-    render.json({"events": [e.to_dict() for e in entries]}) if json else render.log(entries)
+    if limit is not None and limit < 1:  # a usage error, as a limit that is not a number is
+        raise typer.BadParameter(f"{limit} is not a number of events; give 1 or more", param_hint="'--limit'")
+    archive, start = open_existing(db), timestamp(since, "--since")
+    entries = list(archive.log(since=start, limit=limit))
+    render.json({"events": [e.to_dict() for e in entries]}) if json else render.log(entries, csv=csv)
+    if not entries:
+        explain.empty_log(archive, start)
 
 
 @app.command()
@@ -81,6 +94,11 @@ def rebuild(
     db: Db = None,
 ) -> None:
     """Drop the read model and project it again from the log, once the log verifies."""
+    # Verifying needs the signatures' library; the reading commands here do not load it.
+    from warlog import integrity
+    from warlog.audit import ledger
+    from warlog.cli.progress import bar
+
     archive = open_existing(db)
     with bar("verifying the log", archive.recorder.max_notification_id()) as advance:
         checked = ledger.verify(archive, [], None, advance, read_model=False)
@@ -129,7 +147,7 @@ From = Annotated[
 To = Annotated[
     str | None, typer.Option("--to", metavar="DATE", help="With --from: the other date. [default: today]")
 ]
-Place = Annotated[str | None, typer.Option(help="Only this place (name or alias).")]
+Place = Annotated[str | None, typer.Option(metavar="NAME", help="Only this place (name or alias).")]
 
 
 @app.command()
@@ -153,7 +171,7 @@ def diff(
     reliability, credibility = grades(min_reliability, min_credibility)
     rule = rule_options(by, dates_, pressure_days)
     at, start, end = day(at, "--at"), day(start, "--from"), day(end, "--to")
-    known_at, vs = timestamp(known_at, "--known-at"), timestamp(vs, "--vs")
+    known_at, vs = explain.known_at(known_at), timestamp(vs, "--vs")
     _check_diff_options(at, known_at, vs, start, end)
     if at is not None and known_at is not None:
         known = diff_known(

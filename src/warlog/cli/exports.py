@@ -18,6 +18,7 @@ import typer
 
 from warlog import clock, export, plot, webmap
 from warlog.cells import raw_cells
+from warlog.cli import explain
 from warlog.cli.options import (
     By,
     DatesBound,
@@ -30,7 +31,6 @@ from warlog.cli.options import (
     grades,
     open_existing,
     rule_options,
-    timestamp,
     user_errors,
 )
 from warlog.errors import WarlogError
@@ -112,7 +112,7 @@ def export_state(
     archive = open_existing(db)
     state = archive.state(
         at=day(at, "--at"),
-        known_at=timestamp(known_at, "--known-at"),
+        known_at=explain.known_at(known_at),
         min_reliability=reliability,
         min_credibility=credibility,
     )
@@ -130,15 +130,19 @@ def export_claims(
     output: Output = None,
     force: Force = False,
     raw_csv: RawCsv = False,
+    include_sensitive: Annotated[
+        bool,
+        typer.Option(help="Add attributed_to, quote and note, which can name people (empty by default)."),
+    ] = False,
     db: Db = None,
 ) -> None:
     """Every claim with both clocks, as known at a record time, including corrected and
     retracted ones (acled: ACLED-shaped rows, without the retracted)."""
     fmt = export.choice(format_, export.CLAIM_FORMATS, "--format")
-    known = timestamp(known_at, "--known-at")
+    known = explain.known_at(known_at)
     archive = open_existing(db)
     with export.destination(output, force=force) as out, raw_cells(raw_csv):
-        count = export.export_claims(archive, out, fmt, known)
+        count = export.export_claims(archive, out, fmt, known, include_sensitive=include_sensitive)
     wrote(output, count, "rows")
 
 
@@ -161,7 +165,7 @@ def export_timelines(
     """Every place's intervals of unchanged state (csv: one row per interval)."""
     fmt = export.choice(format_, export.TIMELINE_FORMATS, "--format")
     reliability, credibility = grades(min_reliability, min_credibility)
-    known = timestamp(known_at, "--known-at")
+    known = explain.known_at(known_at)
     archive = open_existing(db)
     with export.destination(output, force=force) as out, raw_cells(raw_csv):
         count = export.export_timelines(
@@ -189,7 +193,7 @@ def plot_timeline(
     """One row per place over valid time: bands by controller, ticks for claims by grade."""
     fmt = plot.picture_format(output)
     reliability, credibility = grades(min_reliability, min_credibility)
-    known = export.known(timestamp(known_at, "--known-at"))
+    known = export.known(explain.known_at(known_at))
     rows = plot.rows(
         open_existing(db), places, known, reliability, credibility, **rule_options(by, dates, pressure_days)
     )
@@ -228,7 +232,7 @@ def map_(
     data = webmap.gather(
         open_existing(db),
         day(at, "--at") or clock.today(),
-        timestamp(known_at, "--known-at"),
+        explain.known_at(known_at),
         around,
         radius,
         reliability,
@@ -237,4 +241,10 @@ def map_(
     )
     with export.destination(output, force=force) as out:
         out.write(webmap.page(data))
-    wrote(output, len(data.places), "places")
+    if output not in (None, "-"):
+        on_day = sum(any(h.holds(data.at) for h in p.held) for p in data.drawn)
+        typer.echo(
+            f"wrote {len(data.drawn)} places to {output}: {on_day} with a state on {data.at}, "
+            "the others on other dates of the slider",
+            err=True,
+        )

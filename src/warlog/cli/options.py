@@ -32,6 +32,7 @@ Db = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="FILE|URL",
         envvar="WARLOG_DB",
         show_envvar=True,
         help="Archive: an SQLite file path or a postgresql:// URL. [default: ./warlog.db]",
@@ -41,12 +42,32 @@ Archivist = Annotated[
     str | None,
     typer.Option(
         "--archivist",
+        metavar="NAME",
         envvar="WARLOG_ARCHIVIST",
         show_envvar=True,
         help="Who is recording this. [default: your user name]",
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Csv = Annotated[bool, typer.Option("--csv", help="Print CSV (a header, then one row per line) instead.")]
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="Write to FILE (missing folders are created). [default: standard output]",
+    ),
+]
+OldOutput = Annotated[
+    str | None, typer.Option("--out", metavar="FILE", hidden=True, help="The old spelling of -o.")
+]
+
+
+def output_file(output: str | None, old: str | None) -> str | None:
+    """The file named by -o/--output, or by the old spelling --out."""
+    return output if output is not None else old
+
 KnownAt = Annotated[
     str | None,
     typer.Option(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from warlog.cli import render
+from warlog.cli import explain, render
 from warlog.cli.options import (
     Archivist,
     Db,
@@ -15,7 +15,6 @@ from warlog.cli.options import (
     archivist_name,
     days,
     open_existing,
-    timestamp,
     user_errors,
     write,
 )
@@ -39,7 +38,7 @@ def show(
     """
     if ctx.invoked_subcommand is not None:
         return
-    view = open_existing(db).policy(timestamp(known_at, "--known-at"))
+    view = open_existing(db).policy(explain.known_at(known_at))
     render.json(view.to_dict()) if json else render.policy(view)
 
 
@@ -48,7 +47,7 @@ def show(
 def set_(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The policy: pressure-days.")],
     value: Annotated[str, typer.Argument(metavar="VALUE", help="Days (1 or more), or unlimited.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it changes (required).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it changes.")],
     archivist: Archivist = None,
     db: Db = None,
 ) -> None:

@@ -1,7 +1,10 @@
-"""Turning results into what a person or a program reads: rich tables or JSON."""
+"""Turning results into what a person or a program reads: tables (see `tables`), CSV or JSON."""
 
 from __future__ import annotations
 
+import base64
+import csv as csvlib
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 import orjson
 import typer
 
+from warlog.cli import tables
 from warlog.cli.terminal import shown
 from warlog.diff import Changes, DatesDiff, KnownDiff, PlaceDiff, Visible
 from warlog.importer import ImportResult
@@ -20,36 +24,34 @@ def json(value: Any) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    if not sys.stdout.isatty():
-        plain(title, columns, rows)
-        return
-    from rich.console import Console  # only tables need rich; --json stays quick to start
-    from rich.table import Table
-    from rich.text import Text
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, csv: bool = False) -> None:
+    """A table on stdout: folded to a terminal's width, plain in a pipe, or CSV when asked.
 
-    # Cells are Text, not markup: a name like "[link=…]" must print as typed, and
-    # control characters are escaped so that none reaches the terminal raw.
-    grid = Table(title=Text(shown(title)), title_justify="left", show_lines=False)
-    for column in columns:
-        grid.add_column(column, overflow="fold")
-    for row in rows:
-        grid.add_row(*(Text("" if cell is None else shown(str(cell))) for cell in row))
-    Console(highlight=False, soft_wrap=False).print(grid)
-
-
-def plain(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A table for pipes and files: aligned columns, no borders, no trailing spaces.
-
-    The title says what the table is about, so it goes to stderr with the
-    other notes, and standard output holds only the header and the rows.
+    The title says what the table is about (date, record time, options), so
+    it goes to stderr with the other notes, and standard output holds only the
+    header and the rows. Cells are escaped (`shown`) so that no control
+    character from the archive reaches the terminal raw.
     """
-    cells = [[shown(str(c)) for c in columns]]
-    cells += [["" if cell is None else shown(str(cell)) for cell in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    typer.echo(shown(title), err=True)
-    for row in cells:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    cells = [["" if cell is None else shown(str(cell)) for cell in row] for row in rows]
+    if csv:
+        _csv(columns, cells)
+        return
+    width = shutil.get_terminal_size().columns
+    heading = shown(title)
+    typer.echo("\n".join(tables.fold(heading, width)) if sys.stderr.isatty() else heading, err=True)
+    header = [shown(c) for c in columns]
+    on_terminal = sys.stdout.isatty()
+    lines = tables.layout(header, cells, width) if on_terminal else tables.plain(header, cells)
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _csv(columns: Sequence[str], cells: list[list[str]]) -> None:
+    """RFC 4180 CSV, cells a spreadsheet would run as formulas quoted, as the exports do."""
+    from warlog.cells import neutralised
+
+    writer = csvlib.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([neutralised(c) for c in row] for row in cells)
 
 
 def names(values: Sequence[str]) -> str:
@@ -61,7 +63,7 @@ def rule(r: Rule) -> str:
     return f"by {r.by}, dates {r.dates}, pressure {window}"
 
 
-def state(result: State) -> None:
+def state(result: State, *, csv: bool = False) -> None:
     table(
         f"State of control on {result.at}, as known at {result.known_at} ({rule(result.rule)})",
         ("place", "status", "controller", "contested by", "candidates", "since", "evidence to", "claims"),
@@ -78,14 +80,13 @@ def state(result: State) -> None:
             )
             for p in result.places
         ),
+        csv=csv,
     )
-    if not result.places:
-        typer.echo("no place has a claim dated on or before that day", err=True)
-    elif any(p.uncertain for p in result.places):
+    if any(p.uncertain for p in result.places) and not csv:
         typer.echo("~ rests on a claim dated only to a month, a year or an interval", err=True)
 
 
-def timeline(result: Timeline) -> None:
+def timeline(result: Timeline, *, csv: bool = False) -> None:
     table(
         f"{result.qualified}, as known at {result.known_at} ({rule(result.rule)})",
         ("from", "to", "status", "controller", "contested by", "candidates"),
@@ -93,10 +94,11 @@ def timeline(result: Timeline) -> None:
             (i.start, i.end or "…", i.status, i.controller, names(i.contested_by), names(i.candidates))
             for i in result.intervals
         ),
+        csv=csv,
     )
 
 
-def history(subject: str, changes: Sequence[Change]) -> None:
+def history(subject: str, changes: Sequence[Change], *, csv: bool = False) -> None:
     def shown(value: Any) -> str:
         if value is None:
             return "—"  # a field a correction cleared, or one the claim did not have
@@ -119,24 +121,26 @@ def history(subject: str, changes: Sequence[Change]) -> None:
                 c.recorded_at,
                 c.archivist,
                 c.kind,
-                f"{c.report}#{c.claim}" if c.report else "",
+                (c.report if c.claim is None else f"{c.report}#{c.claim}") if c.report else "",
                 c.reason,
                 change(c),
             )
             for c in changes
         ),
+        csv=csv,
     )
 
 
-def log(entries: Iterable[LogEntry]) -> None:
+def log(entries: Iterable[LogEntry], *, csv: bool = False) -> None:
     table(
         "Log",
         ("position", "recorded at", "archivist", "event", "subject"),
         ((e.position, e.recorded_at, e.archivist, e.event, e.subject) for e in entries),
+        csv=csv,
     )
 
 
-def registry(title: str, entries: Sequence[Entry]) -> None:
+def registry(title: str, entries: Sequence[Entry], *, csv: bool = False) -> None:
     columns = ("name", "aliases", *(entries[0].details if entries else ()))
     table(
         title,
@@ -145,6 +149,7 @@ def registry(title: str, entries: Sequence[Entry]) -> None:
             (e.name, names(e.aliases), *(names(v) if isinstance(v, list) else v for v in e.details.values()))
             for e in entries
         ),
+        csv=csv,
     )
 
 
@@ -259,7 +264,8 @@ def verification(result: Any) -> None:
         state = "consistent" if checked["consistent"] else "NOT consistent"
         typer.echo(f"checkpoint {checked['file']} (size {checked['size']}): {state}")
     verdict = "ok" if result.ok else f"{len(result.findings)} problem(s)"
-    typer.echo(f"{verdict}: {result.size} events, {result.signed_events} signed, root {result.root.hex()}")
+    root = base64.b64encode(result.root).decode()
+    typer.echo(f"{verdict}: {result.size} events, {result.signed_events} signed, root (base64) {root}")
 
 
 def policy(view: PolicyView) -> None:

@@ -49,6 +49,9 @@ CLAIM_COLUMNS = (
 )
 
 
+NAMES_KEPT = 10_000  # name lookups kept per read-model position
+
+
 class StaleTracking(Exception):
     """Another process projected these events first; read the log again from its position."""
 
@@ -108,6 +111,8 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     """What every backend's read model does; SQL shared, connections and DDL per backend."""
 
     application_name = "warlog"
+    _kept_names_at: int | None = None  # the position the kept name lookups hold for
+    _kept_names: dict[tuple[str, str], tuple[str, ...]]  # the kept lookups, made on first use
 
     # Backend hooks -------------------------------------------------------
 
@@ -407,14 +412,27 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         found = self.lookup_names(registry, name)
         return found[0] if len(found) == 1 else None
 
-    def lookup_names(self, registry: str, name: str) -> list[str]:
-        """Every entry a typed name or alias stands for in a registry."""
+    def lookup_names(self, registry: str, name: str, position: int | None = None) -> list[str]:
+        """Every entry a typed name or alias stands for in a registry.
+
+        With `position`, the tracking position the caller has just seen, answers
+        are kept until it moves: names change only with new events.
+        """
+        lookup = (registry, key(name))
+        if position is not None:
+            if self._kept_names_at != position:
+                self._kept_names_at, self._kept_names = position, {}
+            if lookup in self._kept_names:
+                return list(self._kept_names[lookup])
         with self._transaction(commit=False) as c:
             c.execute(
                 self._sql("SELECT name FROM warlog_names WHERE registry=? AND name_key=? ORDER BY name"),
-                (registry, key(name)),
+                lookup,
             )
-            return [str(r[0]) for r in c.fetchall()]
+            found = [str(r[0]) for r in c.fetchall()]
+        if position is not None and self._kept_names_at == position and len(self._kept_names) < NAMES_KEPT:
+            self._kept_names[lookup] = tuple(found)
+        return found
 
     def report_of(self, aggregate_id: Any) -> str | None:
         """The report id of a report aggregate, None for other aggregates."""
@@ -422,6 +440,21 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             c.execute(self._sql("SELECT report FROM warlog_reports WHERE id=?"), (aggregate_id.hex,))
             row = c.fetchone()
         return None if row is None else str(row[0])
+
+    def present_reports(self, report_ids: Sequence[str]) -> set[str]:
+        """Which of these report ids are filed, in one query per 500 ids."""
+        present: set[str] = set()
+        with self._transaction(commit=False) as c:
+            for start in range(0, len(report_ids), 500):
+                chunk = report_ids[start : start + 500]
+                c.execute(
+                    self._sql(
+                        f"SELECT report FROM warlog_reports WHERE report IN ({','.join('?' * len(chunk))})"
+                    ),
+                    chunk,
+                )
+                present.update(str(r[0]) for r in c.fetchall())
+        return present
 
     def report_ids(self, limit: int = 100_000) -> list[str]:
         with self._transaction(commit=False) as c:

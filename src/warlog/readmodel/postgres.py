@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from itertools import islice
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, InternalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresTrackingRecorder,
 )
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -41,6 +49,7 @@ from warlog.readmodel.persistence import (
 _TEXT = re.compile(r"\bTEXT\b")
 _INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+) ")
 DDL_ATTEMPTS = 5
+INSERT_CHUNK = 1000  # events per INSERT statement: a message of about a megabyte
 
 
 def quote(identifier: str) -> str:
@@ -173,6 +182,56 @@ class PostgresArchiveRecorder(PostgresApplicationRecorder):
         # first opens collide; made here, under the lock, it is already there then.
         snapshots = self.events_table_name.removesuffix("_events") + "_snapshots"
         PostgresAggregateRecorder(self.datastore, events_table_name=snapshots)._create_table(curs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Insert a command's events in one transaction, a chunk per statement, outside pipeline mode.
+
+        The library sends all of a command's events as one array parameter inside a
+        psycopg pipeline. An import of 20,000 reports makes that one message of tens of
+        megabytes, and there the client waits in the pipeline's sync for results while
+        the server still waits for the rest of the message: the import hangs for good.
+        Chunks of a bounded size in an ordinary transaction keep the same guarantees
+        (the table lock serialises writers, so positions follow commit order; one
+        commit, or nothing) and cost two more round trips per command.
+        """
+        ids: list[int] = []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return ids
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            for start in range(0, len(stored_events), INSERT_CHUNK):
+                chunk = [
+                    self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                    for e in stored_events[start : start + INSERT_CHUNK]
+                ]
+                curs.execute(self.insert_events_statement, (chunk,))
+                ids += [row["notification_id"] for row in curs.fetchall()]
+        return ids
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """The stored events of several aggregates, by aggregate and version, in one query a chunk."""
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(table)
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as curs:
+            for start in range(0, len(originator_ids), 500):
+                curs.execute(statement, (list(originator_ids[start : start + 500]),), prepare=False)
+                found += [
+                    StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                    for row in curs.fetchall()
+                ]
+        return found
 
     def restore(self, events: Iterable[tuple[int, StoredEvent]]) -> int:
         """Insert (position, stored event) pairs in one transaction at their original positions."""

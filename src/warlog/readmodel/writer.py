@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -29,9 +30,11 @@ from warlog import clock
 from warlog.audit import merkle
 from warlog.canonical import leaf
 from warlog.dates import Bounds, bounds
+from warlog.evidence.changes import EVIDENCE_EVENTS, evidence_change
 from warlog.names import key
 from warlog.resolution import Claim, ClaimRef, Rule, Step, counted, side_of, steps
 
+AMENDMENTS = ("Report.ClaimCorrected", "Report.ClaimRetracted", "Report.Retracted")
 CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote", "note")
 INSERT = {
     "warlog_log": "INSERT INTO warlog_log VALUES (?,?,?)",
@@ -54,6 +57,8 @@ STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", ")) + ", w
 WITH_WALK = "JOIN warlog_walks w ON w.place = s.place AND w.day = s.day "
 """The walk to resume from lives beside the step, out of the rows that queries read."""
 RESTEP_CHUNK = 400
+LAST_DAY = "9999-12-31"  # after every valid date: a walk that never stops early
+HORIZON_DAYS = 45  # a walk mostly rejoins its stored steps within a pressure window or two
 FLUSH_ROWS = 5000
 
 
@@ -89,6 +94,11 @@ class Writer:
         self.places: dict[str, tuple[str, list[str]]] = {}  # place -> name, parents' names
         self.rewalk: set[str] | None = set()  # actors whose side changed; None: every place
         self.loaded = False
+        self.report_ids: dict[str, str] = {}  # report aggregate id (hex) -> report id
+        # The current version of each claim of the reports this batch amends or files:
+        # report -> claim number -> its values and the report's reliability.
+        self.current_claims: dict[str, dict[int, dict[str, Any]]] = {}
+        self.closing: list[tuple[str, int, str, int, int]] = []  # claim versions to close
 
     def load(self) -> None:
         """The sides and the pressure window in force, for walking the default way."""
@@ -135,19 +145,72 @@ class Writer:
         for timestamp, command in groupby(events, key=lambda pair: pair[1].timestamp):
             at = clock.format_time(timestamp)
             touched: dict[str, str] = {}
+            latest: dict[str, str] = {}
             self.rewalk = set()
-            for position, event in command:
+            command_events = list(command)
+            self.prefetch_amended(command_events)
+            for position, event in command_events:
                 self.insert("warlog_log", (position, at, getattr(event, "archivist", "")))
                 self.insert("warlog_leaves", (tree.size, position))
                 for start, stop, node in tree.append(merkle.leaf_hash(leaf(position, event))):
                     self.insert("warlog_nodes", (start, stop, node.hex()))
                 for place, day in self.event(position, at, event):
                     touched[place] = min(day, touched.get(place, day))
+                    latest[place] = max(day, latest.get(place, day))
             self.flush()
+            self.close_versions()
             for place in self.rewalked_places():
                 touched[place] = EVERYTHING
-            self.restep(touched, at)
+            self.restep(touched, at, latest)
         self.flush()
+
+    def prefetch_amended(self, events: Sequence[tuple[int, Any]]) -> None:
+        """Read, once for a command, the reports it amends and their current claims.
+
+        Corrections and retractions then work from memory, however many there are.
+        """
+        later = [e for _, e in events if _amends_report(type(e).__qualname__)]
+        ids = {e.originator_id.hex for e in later} - self.report_ids.keys()
+        for chunk in _chunks(sorted(ids)):
+            marks = ",".join("?" * len(chunk))
+            self.report_ids.update(
+                self.execute(f"SELECT id, report FROM warlog_reports WHERE id IN ({marks})", chunk).fetchall()
+            )
+        # A report filed earlier in this command is not stored yet: `filed` keeps its claims.
+        amended = {
+            self.report_ids[e.originator_id.hex]
+            for e in later
+            if type(e).__qualname__ in AMENDMENTS and e.originator_id.hex in self.report_ids
+        }
+        reports = sorted(amended - self.current_claims.keys())
+        for report in reports:
+            self.current_claims[report] = {}
+        for chunk in _chunks(reports):
+            marks = ",".join("?" * len(chunk))
+            for row in self.execute(
+                f"SELECT report, claim, {', '.join(CLAIM_NAMES)}, reliability FROM warlog_claims "
+                f"WHERE report IN ({marks}) AND recorded_to IS NULL",
+                chunk,
+            ).fetchall():
+                values = zip((*CLAIM_NAMES, "reliability"), tuple(row)[2:], strict=True)
+                self.current_claims[row[0]][row[1]] = {k: v for k, v in values if v is not None}
+
+    def close_versions(self) -> None:
+        """End the claim versions this command superseded or retracted, in log order.
+
+        Each closes the version that was current before its event's position, so
+        the versions the command itself wrote (all flushed first) stay open.
+        """
+        if self.closing:
+            self.flush()
+            self.c.executemany(
+                self.sql(
+                    "UPDATE warlog_claims SET recorded_to=?, position_to=? WHERE report=? AND claim=? "
+                    "AND recorded_to IS NULL AND position_from < ?"
+                ),
+                self.closing,
+            )
+            self.closing.clear()
 
     def rewalked_places(self) -> list[str]:
         """Places whose claims' sides or window changed in this command: walked again from the start."""
@@ -190,6 +253,11 @@ class Writer:
             report = self.report_id(e.originator_id)
             self.execute("UPDATE warlog_reports SET retracted_at=? WHERE report=?", (at, report))
             return self.close(position, at, report, None, e)
+        if kind in EVIDENCE_EVENTS:
+            self.history(
+                position, at, e.archivist, *evidence_change(kind, self.report_id(e.originator_id), e)
+            )
+            return []
         if kind == "Places.Registered":
             place = e.name if e.within is None else f"{e.name}, {e.within}"
             within = [] if e.within is None else [*self.place(e.within)]
@@ -333,7 +401,10 @@ class Writer:
                 None if acled is None else dumps(acled),
             ),
         )
+        self.report_ids[e.originator_id.hex] = e.report_id
+        current = self.current_claims[e.report_id] = {}
         for number, claim in enumerate(e.claims, start=1):
+            current[number] = {**claim, "reliability": e.reliability}
             self.version(e.report_id, number, claim, e.reliability, at, position)
             self.history(
                 position, at, e.archivist, "reported", e.report_id, number, claim["place"], None, None, claim
@@ -344,12 +415,13 @@ class Writer:
         report = self.report_id(e.originator_id)
         if getattr(e, "acled", None) is not None:
             self.execute("UPDATE warlog_reports SET acled=? WHERE report=?", (dumps(e.acled), report))
-        current = self.current(report, e.claim)
+        current = dict(self.current_claims[report][e.claim])
         reliability = current.pop("reliability")
         before = {k: current.get(k) for k in e.changes}
         after = {k: v for k, v in {**current, **e.changes}.items() if v is not None}
         self.end_version(report, e.claim, at, position)
         self.version(report, e.claim, after, reliability, at, position)
+        self.current_claims[report][e.claim] = {**after, "reliability": reliability}
         for place in dict.fromkeys((current["place"], after["place"])):
             self.history(
                 position,
@@ -369,14 +441,11 @@ class Writer:
         ]
 
     def close(self, position: int, at: str, report: str, claim: int | None, e: Any) -> list[tuple[str, str]]:
-        where = "report=? AND recorded_to IS NULL" + ("" if claim is None else " AND claim=?")
-        params = (report,) if claim is None else (report, claim)
-        rows = [
-            tuple(r)
-            for r in self.execute(
-                f"SELECT claim, place, day FROM warlog_claims WHERE {where}", params
-            ).fetchall()
-        ]
+        current = self.current_claims[report]
+        numbers = sorted(current) if claim is None else [claim] if claim in current else []
+        rows = [(n, current[n]["place"], bounds(current[n]["date"]).last) for n in numbers]
+        for number in numbers:
+            del current[number]
         for number, place, _ in rows:
             self.end_version(report, number, at, position)
             self.history(position, at, e.archivist, "retracted", report, number, place, e.reason, None, None)
@@ -385,17 +454,12 @@ class Writer:
     # Rows ---------------------------------------------------------------
 
     def report_id(self, originator_id: Any) -> str:
-        row = self.execute("SELECT report FROM warlog_reports WHERE id=?", (originator_id.hex,)).fetchone()
-        return str(row[0])
-
-    def current(self, report: str, claim: int) -> dict[str, Any]:
-        row = self.execute(
-            "SELECT place, actor, status, date, credibility, attributed_to, quote, note, "
-            "reliability FROM warlog_claims WHERE report=? AND claim=? AND recorded_to IS NULL",
-            (report, claim),
-        ).fetchone()
-        names = (*CLAIM_NAMES, "reliability")
-        return {k: v for k, v in zip(names, tuple(row), strict=True) if v is not None}
+        """The report id of a report's later event (read for the whole command by `prefetch_amended`)."""
+        found = self.report_ids.get(originator_id.hex)
+        if found is None:
+            row = self.execute("SELECT report FROM warlog_reports WHERE id=?", (originator_id.hex,))
+            found = self.report_ids[originator_id.hex] = str(row.fetchone()[0])
+        return found
 
     def version(
         self, report: str, number: int, claim: dict[str, Any], reliability: str, at: str, position: int
@@ -425,11 +489,7 @@ class Writer:
         )
 
     def end_version(self, report: str, claim: int, at: str, position: int) -> None:
-        self.execute(
-            "UPDATE warlog_claims SET recorded_to=?, position_to=? "
-            "WHERE report=? AND claim=? AND recorded_to IS NULL",
-            (at, position, report, claim),
-        )
+        self.closing.append((at, position, report, claim, position))
 
     def history(
         self,
@@ -464,75 +524,138 @@ class Writer:
 
     # Steps --------------------------------------------------------------
 
-    def restep(self, touched: dict[str, str], at: str) -> None:
+    def restep(self, touched: dict[str, str], at: str, latest: dict[str, str] | None = None) -> None:
         """Recompute each touched place's steps from its earliest touched date on.
 
         The walk resumes from the place's last step before that date, so a report
-        about today costs a step or two, not a replay of the place's history.
-        Places go in chunks, three queries a chunk.
+        about today costs a step or two, not a replay of the place's history; it
+        stops where it rejoins the stored steps after the latest date touched
+        (`latest`), as nothing after that can come out different. Claims and
+        stored steps are read up to a horizon past that date first, and beyond
+        it only for the places whose walk has not rejoined by then. Places go
+        in chunks, three queries a chunk; the steps replaced are closed together.
         """
         places = sorted(touched.items())
+        latest = latest or {}
         for start in range(0, len(places), RESTEP_CHUNK):
             chunk = places[start : start + RESTEP_CHUNK]
-            resume, claims, old = self.fetch_steps_and_claims(chunk)
-            for place, _ in chunk:
-                self.restep_place(place, resume.get(place), claims[place], old[place], at)
+            last = {p: LAST_DAY if d == EVERYTHING else latest.get(p, LAST_DAY) for p, d in chunk}
+            window = [(p, d, _horizon(last[p])) for p, d in chunk]
+            resume, claims, old = self.fetch_steps_and_claims(window)
+            ended: list[tuple[str, str]] = []
+            fresh: list[tuple[str, tuple[Any, ...]]] = []
+            beyond: dict[str, Step | None] = {}
+            for place, _, horizon in window:
+                walked = self.restep_place(
+                    place, resume.get(place), claims[place], old[place], fresh, ended, last[place], horizon
+                )
+                if walked is not False:
+                    beyond[place] = walked
+            if beyond:
+                rest = [(p, _next_day(h), LAST_DAY) for p, _, h in window if p in beyond]
+                _, claims, old = self.fetch_steps_and_claims(rest, resume_too=False)
+                for place, _, _ in rest:
+                    self.restep_place(place, beyond[place], claims[place], old[place], fresh, ended)
+            self.end_steps(ended, at)  # before the new rows go in, so they stay open
+            for place, row in fresh:
+                self.insert("warlog_steps", (place, row[0], at, None, *row[1:-1]))
+                self.insert("warlog_walks", (place, row[0], row[-1]))
 
     def fetch_steps_and_claims(
-        self, chunk: list[tuple[str, str]]
+        self, chunk: list[tuple[str, str, str]], *, resume_too: bool = True
     ) -> tuple[dict[str, Step], dict[str, list[Claim]], dict[str, dict[str, tuple[Any, ...]]]]:
-        values = ",".join("(?,?)" for _ in chunk)
-        params = [v for pair in chunk for v in pair]
-        touched = f"WITH t(place, day) AS (VALUES {values}) "
-        resume = {
-            r[0]: step_from_row(tuple(r[1:]))
-            for r in self.execute(
-                touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
-                "ON s.place = t.place AND s.recorded_to IS NULL AND s.day = ("
-                "SELECT x.day FROM warlog_steps x WHERE x.place = t.place AND x.day < t.day "
-                f"AND x.recorded_to IS NULL ORDER BY x.day DESC LIMIT 1) {WITH_WALK}",
-                params,
-            ).fetchall()
-        }
+        """Per (place, from, to): the step to resume from, the claims and stored steps dated in between."""
+        values = ",".join("(?,?,?)" for _ in chunk)
+        params = [v for triple in chunk for v in triple]
+        touched = f"WITH t(place, day, last) AS (VALUES {values}) "
+        resume = {}
+        if resume_too:
+            resume = {
+                r[0]: step_from_row(tuple(r[1:]))
+                for r in self.execute(
+                    touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
+                    "ON s.place = t.place AND s.recorded_to IS NULL AND s.day = ("
+                    "SELECT x.day FROM warlog_steps x WHERE x.place = t.place AND x.day < t.day "
+                    f"AND x.recorded_to IS NULL ORDER BY x.day DESC LIMIT 1) {WITH_WALK}",
+                    params,
+                ).fetchall()
+            }
         claims: dict[str, list[Claim]] = defaultdict(list)
         rule, parents = self.rule, self.parents
         for place, r, n, actor, status, last, first in self.execute(
             touched + "SELECT c.place, c.report, c.claim, c.actor, c.status, c.day, "
             "c.first_day FROM t JOIN warlog_claims c ON c.place = t.place AND c.day >= t.day "
-            "AND c.recorded_to IS NULL",
+            "AND c.day <= t.last AND c.recorded_to IS NULL",
             params,
         ).fetchall():
             claims[place].append(counted(ClaimRef(r, n), actor, status, Bounds(first, last), rule, parents))
         old: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
         for row in self.execute(
             touched + f"SELECT s.place, {STEP_COLUMNS_OF_S} FROM t JOIN warlog_steps s "
-            f"ON s.place = t.place AND s.day >= t.day AND s.recorded_to IS NULL {WITH_WALK}",
+            "ON s.place = t.place AND s.day >= t.day AND s.day <= t.last AND s.recorded_to IS NULL "
+            f"{WITH_WALK}",
             params,
         ).fetchall():
             old[row[0]][row[1]] = tuple(row[1:])
         return resume, claims, old
 
     def restep_place(
-        self, place: str, resume: Step | None, claims: list[Claim], old: dict[str, tuple[Any, ...]], at: str
-    ) -> None:
+        self,
+        place: str,
+        resume: Step | None,
+        claims: list[Claim],
+        old: dict[str, tuple[Any, ...]],
+        fresh: list[tuple[str, tuple[Any, ...]]],
+        ended: list[tuple[str, str]],
+        latest: str = "",
+        horizon: str = LAST_DAY,
+    ) -> Step | Literal[False] | None:
+        """Walk one place on over the claims and stored steps read up to `horizon`.
+
+        New step rows go to `fresh`, the (place, day) of stored steps to close to
+        `ended`. After the latest day touched, a step equal to the stored one
+        (walk included) means every later one is too: the walk stops there and
+        the stored steps after it stay; it returns False then, or when it walked
+        everything. Otherwise the walk needs what lies past the horizon: it
+        returns the last step it could trust (None: none), to resume from.
+        """
+        kept = ""
+        trusted = resume
         for step in steps(claims, self.pressure_days, resume, keep_walk=True):
+            if step.date > horizon:  # a lapse that a claim past the horizon may come before
+                break
+            trusted = step
             row = step_row(step)
             previous = old.pop(step.date, None)
             if previous == row:
+                if step.date >= latest:
+                    kept = step.date
+                    break
                 continue
             if previous is not None:
-                self.end_step(place, step.date, at)
-            self.insert("warlog_steps", (place, row[0], at, None, *row[1:-1]))
-            self.insert("warlog_walks", (place, row[0], row[-1]))
-        for gone in old:
-            self.end_step(place, gone, at)
-            self.execute("DELETE FROM warlog_walks WHERE place=? AND day=?", (place, gone))
+                ended.append((place, step.date))
+            fresh.append((place, row))
+        gone = [day for day in old if not kept or day < kept]
+        if gone:
+            ended += [(place, day) for day in gone]
+            self.flush()
+            self.c.executemany(
+                self.sql("DELETE FROM warlog_walks WHERE place=? AND day=?"), [(place, d) for d in gone]
+            )
+        if kept or horizon == LAST_DAY:
+            return False
+        return trusted
 
-    def end_step(self, place: str, day: str, at: str) -> None:
-        self.execute(
-            "UPDATE warlog_steps SET recorded_to=? WHERE place=? AND day=? AND recorded_to IS NULL",
-            (at, place, day),
-        )
+    def end_steps(self, ended: list[tuple[str, str]], at: str) -> None:
+        """Close replaced steps, in one statement run for each."""
+        if ended:
+            self.flush()
+            self.c.executemany(
+                self.sql(
+                    "UPDATE warlog_steps SET recorded_to=? WHERE place=? AND day=? AND recorded_to IS NULL"
+                ),
+                [(at, place, day) for place, day in ended],
+            )
 
 
 def step_row(step: Step) -> tuple[Any, ...]:
@@ -549,6 +672,27 @@ def step_row(step: Step) -> tuple[Any, ...]:
         step.evidence_to,
         dumps(step.walk),
     )
+
+
+def _horizon(latest: str) -> str:
+    """How far past the latest touched day claims and steps are read before the walk is tried."""
+    if latest >= LAST_DAY[:4]:
+        return LAST_DAY
+    return (date.fromisoformat(latest) + timedelta(days=HORIZON_DAYS)).isoformat()
+
+
+def _next_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+def _amends_report(kind: str) -> bool:
+    """Whether an event is a later event of a filed report (a correction, retraction, evidence)."""
+    return kind.startswith("Report.") and kind != "Report.Filed"
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    """Values in lists short enough for one statement's parameters."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _registry_kind(kind: str) -> str:
