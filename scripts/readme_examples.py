@@ -46,6 +46,7 @@ MASKS = [
     (re.compile(r"^— <origin> \S+$", re.MULTILINE), "— <origin> <signature>"),
     (re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])"), "<hash>"),
     (re.compile(r"/tmp/warlog-demo-\w+"), "<temporary folder>"),
+    (re.compile(r"checked in \d+\.\d+ s \([\d,]+ entries/s\)"), "checked in <time> (<rate>)"),  # timings
 ]
 
 
