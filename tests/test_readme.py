@@ -40,7 +40,9 @@ def test_a_readme_that_shows_the_wrong_output_is_caught(tmp_path: Path) -> None:
     problems, updated = examples_module().check(readme)
     from importlib.metadata import version
 
-    assert len(problems) == 2  # the version, and the missing error of a folder with no archive
+    # the version, the missing error of a folder with no archive, and that error itself
+    assert len(problems) == 3
+    assert "prints an error it is not meant to: error: no archive at warlog.db" in problems[2]
     assert "+warlog " + version("warlog") in problems[0]
     assert f"warlog {version('warlog')}" in updated
     assert "error: no archive at warlog.db" in "\n".join(updated)
