@@ -68,6 +68,7 @@ def output_file(output: str | None, old: str | None) -> str | None:
     """The file named by -o/--output, or by the old spelling --out."""
     return output if output is not None else old
 
+
 KnownAt = Annotated[
     str | None,
     typer.Option(
