@@ -40,7 +40,7 @@ def postgres_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     Its archive key goes to this test's folder (a PostgreSQL archive has no file to
     keep it beside, and `init` makes one), unless the test names another.
     """
-    if os.environ.get("WARLOG_KEYS") in (None, "", SESSION_KEYS[0]):
+    if not os.environ.get("WARLOG_KEYS"):
         monkeypatch.setenv("WARLOG_KEYS", str(tmp_path / "archive-keys"))
     if (error := _unreachable()) is not None:
         if os.environ.get("CI") == "true":
@@ -80,23 +80,6 @@ def own_keys_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "my-keys"
     monkeypatch.setenv("WARLOG_ARCHIVIST_KEYS", str(folder))
     return folder
-
-
-SESSION_KEYS = [""]  # the session's fallback keys folder, once made
-
-
-@pytest.fixture(autouse=True, scope="session")
-def keys_never_land_in_the_working_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A PostgreSQL archive keeps its key in WARLOG_KEYS, by default ./warlog.keys;
-    fixtures that outlive one test (the hostile corpus's schemas) would otherwise
-    leave key files in the folder the suite runs from."""
-    if os.environ.get("WARLOG_KEYS"):
-        yield
-        return
-    SESSION_KEYS[0] = str(tmp_path_factory.mktemp("session-keys"))
-    os.environ["WARLOG_KEYS"] = SESSION_KEYS[0]
-    yield
-    os.environ.pop("WARLOG_KEYS", None)
 
 
 @pytest.fixture(autouse=True, scope="session")

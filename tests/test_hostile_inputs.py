@@ -115,6 +115,9 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             pytest.fail(f"PostgreSQL is required under CI=true: {error}")
         pytest.skip(f"PostgreSQL unreachable: {error}")
     schema = f"t_{uuid4().hex}"
+    # A PostgreSQL archive keeps its key in WARLOG_KEYS (by default ./warlog.keys):
+    # the corpus's archive keeps it in a folder of its own, for the module's tests.
+    CLEAN_ENV["WARLOG_KEYS"] = str(tmp_path_factory.mktemp("hostile-keys"))
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
@@ -123,6 +126,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             yield made
         finally:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            CLEAN_ENV["WARLOG_KEYS"] = None
 
 
 def _fill(store: Store) -> None:
