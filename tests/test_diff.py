@@ -624,3 +624,13 @@ def test_changes_count_what_the_log_recorded_in_the_window(db: str, data: st.Dat
             }
         )
         assert all(since <= e.recorded_at < until for a in result.archivists for e in a.events)
+
+
+def test_a_new_pressure_window_is_named_as_the_cause_of_what_it_changed(db: str) -> None:
+    ok(db, "import", str(SAMPLE))
+    before = clock.format_time(clock.now())
+    ok(db, "policy", "set", "pressure-days", "1", "--reason", "sieges lapse faster")
+    places = as_json(ok(db, "diff", "--at", "2024-12-20", "--known-at", before, "--json"))["places"]
+    assert places, "a shorter window ends Homs's contest on 2024-12-20"
+    for place in places:
+        assert [c["kind"] for c in place["causes"]] == ["policy set"]
