@@ -967,12 +967,15 @@ def _measure(
 
     log(f"[{backend}] warlog state --place X --json as a process, {args.cli_runs} runs")
     cli_places = iter([p for _, _, p in samples] * 2)
+    # As installed: bytecode is kept, even where the shell says not to write it.
+    installed = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
     def cli() -> None:
         done = subprocess.run(
             [sys.executable, "-m", "warlog", "state", "--place", next(cli_places), "--db", db, "--json"],
             capture_output=True,
             check=False,
+            env=installed,
         )
         if done.returncode != 0 or "places" not in orjson.loads(done.stdout):
             raise SystemExit(f"warlog state failed: {done.stderr.decode()}")
@@ -988,6 +991,7 @@ def _measure(
             [sys.executable, "-m", "warlog", "state", "--at", day.isoformat(), "--db", db],
             capture_output=True,
             check=True,
+            env=installed,
         )
 
     times = timed(table, args.table_runs)

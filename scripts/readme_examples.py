@@ -19,6 +19,7 @@ temporary folders. `--update` writes the unmasked output of this run.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
 import re
@@ -212,3 +213,22 @@ def failures(examples: list[Example], outputs: list[list[str]]) -> list[str]:
                 f"{errors[0]}"
             )
     return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--update", action="store_true", help="write the real output into README.md")
+    args = parser.parse_args()
+    problems, new = check()
+    if args.update:
+        README.write_text("\n".join(new), "utf-8")
+        print(f"README.md: {len(problems)} example(s) rewritten", file=sys.stderr)
+        return 0
+    for problem in problems:
+        print(problem, end="\n\n")
+    print(f"{len(problems)} example(s) differ from the README", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -46,3 +46,15 @@ def test_a_readme_that_shows_the_wrong_output_is_caught(tmp_path: Path) -> None:
     assert "+warlog " + version("warlog") in problems[0]
     assert f"warlog {version('warlog')}" in updated
     assert "error: no archive at warlog.db" in "\n".join(updated)
+
+
+def test_the_script_runs_as_a_command() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "readme_examples.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "--update" in done.stdout, done.stderr

@@ -2,12 +2,14 @@
 
 Each command runs as its own process under `python -X importtime`, which
 names every module imported; a reading command must not pay for pydantic,
-cryptography, matplotlib, rich (when its output is a pipe) or the modules of
-other commands.
+cryptography, matplotlib, rich (when its output is a pipe), the modules of
+other commands, or warlog's own modules for writing (the event classes among
+them: the read model answers, so no event is decoded).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -17,9 +19,23 @@ import pytest
 
 import warlog
 from warlog.archive import DATA
+from warlog.ids import PLACES_ID
 
 # Modules the reading commands never need, whatever the command.
 FORBIDDEN = ("pydantic", "cryptography", "matplotlib", "rich", "jsonschema", "jsonschema_rs")
+# warlog's modules that no reading command needs while the read model is caught up with the log (as
+# here): the event classes (built as `warlog.domain` loads), the checks of input, sealing and the
+# evidence stores, the auditors' comparisons.
+UNUSED = (
+    "warlog.domain",
+    "warlog.importer",
+    "warlog.records",
+    "warlog.text",
+    "warlog.evidence.seal",
+    "warlog.evidence.keys",
+    "warlog.evidence.blobs",
+    "warlog.diff",
+)
 # The command-line modules every command may use; each command adds its own.
 SHARED = {
     "warlog.cli",
@@ -42,10 +58,16 @@ READING = [
     (("places",), "research"),
     (("history", "Homs"), "audit"),
     (("log", "--limit", "3"), "audit"),
+    (("policy",), "policy"),
 ]
 # History shows quotes and attributions, which the archive keeps sealed (AES-GCM): opening them
-# is the one reading that needs cryptography.
-NEEDS = {"history": {"cryptography"}}
+# is the one reading that needs cryptography. The log shows the stored events themselves, so it
+# decodes them (and opens what they seal); the gazetteer is the registry aggregate, read from the log.
+NEEDS = {
+    "history": {"cryptography", "warlog.evidence.seal", "warlog.evidence.keys"},
+    "log": {"warlog.domain", "warlog.evidence.seal", "warlog.evidence.keys"},
+    "places": {"warlog.domain"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +106,23 @@ def test_reading_commands_import_nothing_they_do_not_use(
     allowed = SHARED | {f"warlog.cli.{own}"}
     others = sorted(m for m in modules if m.startswith("warlog.cli.") and m not in allowed)
     assert not others, f"warlog {' '.join(args)} imports other commands' modules: {', '.join(others)}"
+    unused = sorted(m for m in modules if m in UNUSED and m not in needed)
+    assert not unused, f"warlog {' '.join(args)} imports {', '.join(unused)}, which reading does not use"
 
 
 def test_the_help_does_not_even_load_the_archive(archive: str) -> None:
     modules = imported(archive, "--help")
     assert "warlog.archive" not in modules
     assert "eventsourcing" not in modules
+
+
+def test_the_registries_are_still_snapshotted_every_500_events(tmp_path: Path) -> None:
+    """The snapshot intervals name event classes, so they are built on saving, not on opening."""
+    opened = warlog.open(str(tmp_path / "warlog.db"))
+    opened.start("ana", bare=True)
+    place = {"type": "place", "kind": "town", "lat": 34, "lon": 36}
+    lines = [json.dumps({**place, "name": f"Place {i}"}) for i in range(520)]
+    opened.import_file(lines, "places.jsonl", "ana")
+    assert opened.snapshots is not None
+    assert [s.originator_version for s in opened.snapshots.recorder.select_events(PLACES_ID)] == [500]
+    opened.close()

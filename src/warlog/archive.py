@@ -9,45 +9,22 @@ read it and apply the resolution rule; none replays the log.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
-from warlog import clock, text
-from warlog.domain import (
-    ACTORS_ID,
-    CHECKPOINTS_ID,
-    KEYS_ID,
-    PLACES_ID,
-    POLICIES,
-    POLICY_ID,
-    Actors,
-    Checkpoints,
-    Keys,
-    Places,
-    Policy,
-    Recorded,
-    Registry,
-    Report,
-    report_uuid,
-)
+from warlog import clock
 from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem, WarlogError
-from warlog.evidence.blobs import FileStore
-from warlog.evidence.blobs import for_archive as files_for
-from warlog.evidence.keys import FieldKeys
-from warlog.evidence.keys import for_archive as field_keys_for
-from warlog.evidence.seal import Opener, Sealer
-from warlog.importer import Importer, ImportResult
+from warlog.ids import ACTORS_ID, CHECKPOINTS_ID, KEYS_ID, PLACES_ID, POLICIES, POLICY_ID, report_uuid
 from warlog.integrity import check_in_step
 from warlog.names import did_you_mean
 from warlog.projection import StateProjection, catch_up
 from warlog.readmodel.persistence import ClaimRow, ReadModel
-from warlog.records import Record, check, read_records
 from warlog.resolution import By, Dates, Rule, Step, state_on, steps
 from warlog.results import (
     Change,
@@ -64,11 +41,21 @@ from warlog.topics import GuardedMapper
 from warlog.transcoder import OrjsonTranscoder
 
 if TYPE_CHECKING:
+    # A query reads the read model: it needs none of these. The event classes (`warlog.domain`,
+    # some 30 ms to build) load when a command runs or an event is decoded, the mapper importing
+    # them by their stored topic; the checks of input, sealing and the evidence stores with
+    # the commands that use them.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from warlog.audit.keyring import Signer
+    from warlog.domain import Actors, Keys, Places, Recorded, Registry, Report
+    from warlog.evidence.blobs import FileStore
+    from warlog.evidence.keys import FieldKeys
+    from warlog.evidence.seal import Opener, Sealer
+    from warlog.importer import Importer, ImportResult
+    from warlog.records import Record
 
-R = TypeVar("R", bound=Recorded)
+R = TypeVar("R", bound="Recorded")
 DATA = Path(__file__).parent / "data"
 PressureDays = int | Literal["unlimited", "policy"]
 """A query's pressure window: days, never lapsing, or the archive's policy as known then."""
@@ -103,7 +90,7 @@ class Archive(Application[UUID]):
     """An append-only log of reports, corrections and names, and the read model over it."""
 
     name = "warlog"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Places: 500, Actors: 500}
+    is_snapshotting_enabled = True  # the registries, every 500 events (`snapshotting_intervals`)
     written: tuple[int, int] | None = None
     fresh: list[tuple[int, Any]] = []  # noqa: RUF012  # replaced, never changed in place
     """The (position, event) pairs this archive object just appended, to project from memory."""
@@ -119,19 +106,34 @@ class Archive(Application[UUID]):
         self._windows: list[tuple[str, str | None, int | None]] = []
         self._windows_at: int | None = None
 
+    @property
+    def snapshotting_intervals(self) -> dict[type[Any], int]:  # type: ignore[override]  # a class variable
+        """Which aggregates are snapshotted, how often; read by the library as it saves.
+
+        A property, so that the event classes load with the first save, not
+        with the archive (`is_snapshotting_enabled` makes the snapshot store).
+        """
+        return _snapshotting_intervals()
+
     @cached_property
     def field_keys(self) -> FieldKeys:
         """The keys of sealed text, outside the log (see `warlog.evidence.keys`)."""
-        return field_keys_for(self.env)
+        from warlog.evidence.keys import for_archive
+
+        return for_archive(self.env)
 
     @cached_property
     def evidence_files(self) -> FileStore:
         """The content-addressed store of attached files (see `warlog.evidence.blobs`)."""
-        return files_for(self.env)
+        from warlog.evidence.blobs import for_archive
+
+        return for_archive(self.env)
 
     @cached_property
     def opener(self) -> Opener:
         """Opens sealed text for readers; `[redacted]` where its key was destroyed."""
+        from warlog.evidence.seal import Opener
+
         return Opener(lambda: self.field_keys)
 
     def close(self) -> None:
@@ -158,6 +160,8 @@ class Archive(Application[UUID]):
         With `key`, the archive's key is registered first, in the same transaction,
         so that every event of the archive, the starter gazetteer included, is signed.
         """
+        from warlog.domain import Keys, Places
+
         if self._registry(Places, PLACES_ID) is not None:
             return False
         if key is None:
@@ -202,6 +206,8 @@ class Archive(Application[UUID]):
         return importer.result
 
     def import_file(self, lines: Iterable[str | bytes], source: str, archivist: str) -> ImportResult:
+        from warlog.records import read_records
+
         return self.import_records(read_records(lines, source), archivist)
 
     def correct(
@@ -213,11 +219,15 @@ class Archive(Application[UUID]):
         archivist: str,
     ) -> ImportResult:
         """Correct fields of one claim; the reason is required."""
+        from warlog.records import check
+
         record = _present(type="correction", report=report, claim=claim, set=changes, reason=reason)
         return self.import_records(check(record, "correction"), archivist, skip_repeats=False)
 
     def retract(self, report: str, claim: int | None, reason: str | None, archivist: str) -> ImportResult:
         """Retract one claim, or the whole report when claim is None; the reason is required."""
+        from warlog.records import check
+
         record = _present(type="retraction", report=report, claim=claim, reason=reason)
         return self.import_records(check(record, "retraction"), archivist, skip_repeats=False)
 
@@ -228,6 +238,8 @@ class Archive(Application[UUID]):
         return Path(self.env.get("WARLOG_KEYS") or "warlog.keys")
 
     def keys(self) -> Keys | None:
+        from warlog.domain import Keys
+
         return self._registry(Keys, KEYS_ID)
 
     def archive_key(self) -> Ed25519PrivateKey:
@@ -256,6 +268,7 @@ class Archive(Application[UUID]):
             new_archive_key_file,
             write_key,
         )
+        from warlog.domain import Keys
 
         keys = self.keys() or Keys(archivist=archivist)
         if for_archivist is None and keys.archive_key is not None:
@@ -320,8 +333,9 @@ class Archive(Application[UUID]):
         """
         from warlog.audit.checkpoint import generate_key, public_key_bytes
         from warlog.audit.keyring import Signer, endorse, new_archive_key_file, write_key
+        from warlog.text import problem
 
-        wrong = text.problem(reason, "free") if reason.strip() else "say why the key is replaced"
+        wrong = problem(reason, "free") if reason.strip() else "say why the key is replaced"
         if wrong is not None:
             raise WarlogError(f"--reason: {wrong}")
         keys = self.keys()
@@ -352,6 +366,8 @@ class Archive(Application[UUID]):
 
     def record_checkpoint(self, size: int, root: str, note: str, archivist: str) -> None:
         """Keep a signed checkpoint in the log itself, where it cannot be forgotten quietly."""
+        from warlog.domain import Checkpoints
+
         checkpoints = self._registry(Checkpoints, CHECKPOINTS_ID) or Checkpoints(archivist=archivist)
         checkpoints.sign(size, root, note, archivist)
         self._save([checkpoints])
@@ -365,6 +381,9 @@ class Archive(Application[UUID]):
 
     def set_policy(self, name: str, value: int | None, reason: str | None, archivist: str) -> None:
         """Change how the archive resolves claims, from now on; answers as known before stay."""
+        from warlog.domain import Policy
+        from warlog.text import problem
+
         if name not in POLICIES:
             raise WarlogError(
                 f"unknown policy '{name}'{did_you_mean(name, POLICIES)}; "
@@ -372,7 +391,7 @@ class Archive(Application[UUID]):
             )
         if not reason or not reason.strip():
             raise WarlogError("--reason: say why the policy changes")
-        if (wrong := text.problem(reason, "free")) is not None:
+        if (wrong := problem(reason, "free")) is not None:
             raise WarlogError(f"--reason: {wrong}")
         if value is not None and value < 1:
             raise WarlogError(f"{value} is not a number of days; give 1 or more, or 'unlimited'")
@@ -460,6 +479,10 @@ class Archive(Application[UUID]):
         return self.catch_up(progress)
 
     def _importer(self, archivist: str, *, bare: bool) -> Importer:
+        from warlog.domain import Actors, Places
+        from warlog.evidence.seal import Sealer
+        from warlog.importer import Importer
+
         places = self._registry(Places, PLACES_ID)
         actors = self._registry(Actors, ACTORS_ID)
         importer = Importer(
@@ -484,6 +507,8 @@ class Archive(Application[UUID]):
         The record time is when the archive appends, not when the command began
         checking its input; every event of the command gets the same one.
         """
+        from warlog.domain import Report
+
         events = [e for a in aggregates for e in a.pending_events]
         if self.sealer is not None:
             self.sealer.persist()  # the keys are kept before any event sealed with them
@@ -533,7 +558,7 @@ class Archive(Application[UUID]):
         for stored in self.recorder.select_events(report_uuid(report_id)):
             event: Any = self.mapper.to_domain_event(stored)
             report = event.mutate(report)
-        return cast(Report | None, report)
+        return cast("Report | None", report)
 
     def _reports(self, report_ids: list[str]) -> dict[str, Report]:
         """Several reports at once: one read of their events, where the recorder offers it."""
@@ -558,9 +583,13 @@ class Archive(Application[UUID]):
     # Queries ------------------------------------------------------------
 
     def places(self) -> Places:
+        from warlog.domain import Places
+
         return self._registry(Places, PLACES_ID) or Places(archivist="")
 
     def actors(self) -> Actors:
+        from warlog.domain import Actors
+
         return self._registry(Actors, ACTORS_ID) or Actors(archivist="")
 
     def place_name(self, name: str) -> str:
@@ -571,7 +600,7 @@ class Archive(Application[UUID]):
         """
         found = self.view.lookup_names("place", name, self.projection.position)
         if not found and "," in name:
-            found = self.places().matches(name)
+            found = self.view.qualified_place(name)
         if len(found) == 1:
             return found[0]
         places = self.places()
@@ -726,6 +755,8 @@ class Archive(Application[UUID]):
 
     def registry_entries(self, registry: Registry) -> tuple[Entry, ...]:
         """The entries of a registry as `places`/`actors` show them; a place's parents by name."""
+        from warlog.domain import Places
+
         entries = []
         for entry_id, e in registry.entries.items():
             details = {k: _coordinate(k, v) for k, v in e.items() if k not in ("name", "aliases")}
@@ -803,5 +834,14 @@ def archive_origin(public_key: str) -> str:
 
 def starter_records() -> Iterator[Record | Problem]:
     """The shipped gazetteer of Syria and its actors, as import records."""
+    from warlog.records import read_records
+
     for name in ("places.jsonl", "actors.jsonl"):
         yield from read_records((DATA / name).read_bytes().splitlines(), name)
+
+
+@cache
+def _snapshotting_intervals() -> dict[type[Any], int]:
+    from warlog.domain import Actors, Places
+
+    return {Places: 500, Actors: 500}

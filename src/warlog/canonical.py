@@ -10,6 +10,7 @@ holds that claim against the `rfc8785` package for every event the schemas allow
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -19,6 +20,8 @@ from eventsourcing.utils import get_topic
 from warlog import clock
 
 SIGNATURE_CONTEXT = b"warlog event signature v1\n"
+_WIDE = re.compile(rb"[\xee-\xf4]")
+"""A UTF-8 lead byte of a character from U+E000 on: without one, no key can need reordering."""
 _NOT_DATA = ("originator_id", "originator_version", "timestamp", "archivist", "signature")
 
 
@@ -29,9 +32,10 @@ def canonical(value: Any) -> bytes:
     two orders differ only between a key character from U+E000 to U+FFFF and one
     beyond U+FFFF, so only objects with such keys are put in order here first.
     """
-    if _has_wide_key(value):
-        return orjson.dumps(_utf16_ordered(value))
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    written = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    if _WIDE.search(written) is None or not _has_wide_key(value):
+        return written
+    return orjson.dumps(_utf16_ordered(value))
 
 
 def _has_wide_key(value: Any) -> bool:

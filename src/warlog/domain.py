@@ -15,24 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from warlog.errors import Rejected
-from warlog.names import did_you_mean, key
+from warlog.ids import ACTORS_ID as ACTORS_ID
+from warlog.ids import CHECKPOINTS_ID as CHECKPOINTS_ID
+from warlog.ids import KEYS_ID as KEYS_ID
+from warlog.ids import PLACES_ID as PLACES_ID
+from warlog.ids import POLICIES as POLICIES
+from warlog.ids import POLICY_ID as POLICY_ID
+from warlog.ids import report_uuid as report_uuid
+from warlog.names import did_you_mean, key, qualified
 
-NAMESPACE = uuid5(NAMESPACE_URL, "https://warlog.example/")
 CLAIM_FIELDS = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote", "note")
 RELIABILITY = ("A", "B", "C", "D", "E", "F")
 
 ClaimValues = dict[str, Any]
-PLACES_ID = uuid5(NAMESPACE, "registry:places")
-ACTORS_ID = uuid5(NAMESPACE, "registry:actors")
-
-
-def report_uuid(report_id: str) -> UUID:
-    return uuid5(NAMESPACE, "report:" + report_id)
 
 
 class Recorded(Aggregate):
@@ -320,17 +320,7 @@ class Places(Registry):
         found = super().matches(name)
         if found or ", " not in name:
             return found
-        parts = [p.strip() for p in name.split(",")]
-        for cut in range(len(parts) - 1, 0, -1):
-            wanted = [key(p) for p in parts[cut:]]
-            narrowed = [
-                p for p in super().matches(", ".join(parts[:cut])) if _in_order(wanted, self.ancestor_keys(p))
-            ]
-            # 'Bir al-Abd, North Sinai' is the district under North Sinai, not the town in it.
-            nearest = [p for p in narrowed if wanted[0] in self.ancestor_keys(p)[0]]
-            if nearest or narrowed:
-                return nearest or narrowed
-        return []
+        return qualified(name, super().matches, self.ancestor_keys)
 
     def ancestor_keys(self, place: str) -> list[set[str]]:
         """For each ancestor, nearest first, the keys of its name and aliases."""
@@ -386,18 +376,6 @@ class Places(Registry):
         self._index(name, aliases)
 
 
-def _in_order(wanted: list[str], chain: list[set[str]]) -> bool:
-    """Whether each wanted key names an ancestor, the later ones further up the chain."""
-    position = 0
-    for want in wanted:
-        while position < len(chain) and want not in chain[position]:
-            position += 1
-        if position == len(chain):
-            return False
-        position += 1
-    return True
-
-
 class Actors(Registry):
     """The actors who can hold, contest, besiege or leave a place, and the sides they are part of."""
 
@@ -426,11 +404,6 @@ class Actors(Registry):
         self.entries[name]["part_of"] = part_of
 
 
-POLICY_ID = uuid5(NAMESPACE, "registry:policy")
-POLICIES = {"pressure-days": 14}
-"""The archive's policies and the value a new archive starts with (None: unlimited)."""
-
-
 class Policy(Recorded):
     """How the archive resolves claims, changed only by events so answers as known stay put."""
 
@@ -444,9 +417,6 @@ class Policy(Recorded):
     @event("Set")
     def set(self, name: str, value: int | None, reason: str, archivist: str) -> None:
         self.values[name] = value
-
-
-KEYS_ID = uuid5(NAMESPACE, "registry:keys")
 
 
 class Keys(Recorded):
@@ -495,9 +465,6 @@ class Keys(Recorded):
         """The archive key was compromised: its signatures from log position `revoked_from`
         on are not to be trusted, and `public_key` takes over, as in a rotation."""
         self.archive_key = public_key
-
-
-CHECKPOINTS_ID = uuid5(NAMESPACE, "registry:checkpoints")
 
 
 class Checkpoints(Recorded):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import zip_longest
@@ -133,6 +132,8 @@ def replay_differences(archive: Archive) -> list[str]:
 @contextmanager
 def scratch_read_model(archive: Archive) -> Iterator[ReadModel]:
     """An empty read model of the archive's backend, thrown away afterwards."""
+    import tempfile  # here, not above: every query checks the tracking position with this module
+
     from warlog.archive import Archive
 
     env = dict(archive.env)

@@ -16,7 +16,7 @@ the intended name above a different name that merely shares words.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 # Hyphens and dashes part words; apostrophes and the marks for ayn and hamza vanish.
@@ -72,3 +72,37 @@ def did_you_mean(word: str, choices: Iterable[str], entries: Mapping[str, str] |
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def qualified(
+    name: str, matches: Callable[[str], list[str]], ancestor_keys: Callable[[str], list[set[str]]]
+) -> list[str]:
+    """The places 'NAME, PARENT[, PARENT…]' stands for: NAME's places under those ancestors, in order.
+
+    The registry and the read model both answer with this one function, each
+    from its own data (`matches`: the entries a name or alias stands for;
+    `ancestor_keys`: for each ancestor of an entry, nearest first, the keys of
+    its name and aliases), so a name typed on the command line finds the same
+    place as the same name in an import.
+    """
+    parts = [p.strip() for p in name.split(",")]
+    for cut in range(len(parts) - 1, 0, -1):
+        wanted = [key(p) for p in parts[cut:]]
+        narrowed = [p for p in matches(", ".join(parts[:cut])) if _in_order(wanted, ancestor_keys(p))]
+        # 'Bir al-Abd, North Sinai' is the district under North Sinai, not the town in it.
+        nearest = [p for p in narrowed if wanted[0] in ancestor_keys(p)[0]]
+        if nearest or narrowed:
+            return nearest or narrowed
+    return []
+
+
+def _in_order(wanted: list[str], chain: list[set[str]]) -> bool:
+    """Whether each wanted key names an ancestor, the later ones further up the chain."""
+    position = 0
+    for want in wanted:
+        while position < len(chain) and want not in chain[position]:
+            position += 1
+        if position == len(chain):
+            return False
+        position += 1
+    return True

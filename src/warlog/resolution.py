@@ -215,15 +215,18 @@ class _Walk:
     def status(self) -> str:
         if self.candidates:
             return "disputed"
-        if any(p.kind == "contested" for p in self.pressure.values()):
-            return "contested"
         if self.pressure:
+            for pressure in self.pressure.values():
+                if pressure.kind == "contested":
+                    return "contested"
             return "besieged"
         if self.controller is not None:
             return "controlled"
         return "unknown"
 
     def supporting(self) -> list[Support]:
+        if not self.candidates and not self.pressure:  # the usual day: held, or nobody holds it
+            return self.controller_claims + self.vacancy_claims
         support = list(self.controller_claims)
         for actor in sorted(self.candidates):
             support.extend(self.candidates[actor])
@@ -244,21 +247,23 @@ class _Walk:
             day,
             *visible,
             since,
-            tuple(s.ref for s in support),
-            not all(s.exact for s in support),
-            max((s.day for s in support), default=None),
+            tuple([ref for ref, _, _ in support]),
+            not all([exact for _, _, exact in support]),
+            max([d for _, d, _ in support], default=None),
             self.snapshot() if keep_walk else {},
         )
 
     def snapshot(self) -> dict[str, Any]:
         def rows(claims: list[Support]) -> list[list[Any]]:
-            return [[s.ref.report, s.ref.claim, s.day, s.exact] for s in claims]
+            return [[report, claim, d, exact] for (report, claim), d, exact in claims]
 
         return {
             "controller": self.controller,
             "controller_claims": rows(self.controller_claims),
-            "candidates": {a: rows(c) for a, c in self.candidates.items()},
-            "pressure": {a: [p.kind, p.lapses, rows(p.claims)] for a, p in self.pressure.items()},
+            "candidates": {a: rows(c) for a, c in self.candidates.items()} if self.candidates else {},
+            "pressure": {a: [p.kind, p.lapses, rows(p.claims)] for a, p in self.pressure.items()}
+            if self.pressure
+            else {},
             "vacancy_claims": rows(self.vacancy_claims),
         }
 
@@ -310,8 +315,8 @@ def steps(
         visible = (
             walk.status(),
             walk.controller,
-            tuple(sorted(walk.pressure)),
-            tuple(sorted(walk.candidates)),
+            tuple(sorted(walk.pressure)) if walk.pressure else (),
+            tuple(sorted(walk.candidates)) if walk.candidates else (),
         )
         if previous is None or previous.visible != visible:
             since = day

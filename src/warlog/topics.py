@@ -20,7 +20,6 @@ from eventsourcing.domain import BaseAggregate, DomainEvent, Snapshot
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
-from warlog import domain
 from warlog.errors import WarlogError
 
 
@@ -40,7 +39,13 @@ class ForbiddenTopic(WarlogError):
 
 @cache
 def allowed() -> frozenset[str]:
-    """The topics of every aggregate in `warlog.domain`, its events and its snapshot class."""
+    """The topics of every aggregate in `warlog.domain`, its events and its snapshot class.
+
+    Asked for on the first event decoded, so a query the read model answers
+    alone never builds the event classes.
+    """
+    from warlog import domain
+
     topics: set[str] = set()
     for aggregate in vars(domain).values():
         if not (

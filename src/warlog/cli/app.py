@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Annotated, Any
 
 import typer
@@ -432,6 +431,8 @@ class Commands(TyperGroup):
         try:
             return self._click_resolve_command(ctx, args)
         except click.exceptions.UsageError as error:
+            from difflib import get_close_matches
+
             matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
             if matches:
                 error.message = f"{error.message.rstrip('.')}. Did you mean {matches[0]!r}?"

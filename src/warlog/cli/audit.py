@@ -24,8 +24,6 @@ from warlog.cli.options import (
     user_errors,
 )
 from warlog.cli.terminal import shown
-from warlog.diff import changes as recorded
-from warlog.diff import diff_dates, diff_known
 from warlog.errors import WarlogError
 
 app = typer.Typer()
@@ -168,6 +166,8 @@ def diff(
     json: Json = False,
 ) -> None:
     """How the picture changed: between two record times (with the events that changed it) or two dates."""
+    from warlog.diff import diff_dates, diff_known
+
     reliability, credibility = grades(min_reliability, min_credibility)
     rule = rule_options(by, dates_, pressure_days)
     at, start, end = day(at, "--at"), day(start, "--from"), day(end, "--to")
@@ -228,6 +228,8 @@ def changes(
     json: Json = False,
 ) -> None:
     """What each archivist recorded, corrected or retracted in a window of record time."""
+    from warlog.diff import changes as recorded
+
     result = recorded(open_existing(db), _required(since, "--since"), timestamp(until, "--until"))
     render.json(result.to_dict()) if json else render.changes(result)
 

@@ -8,15 +8,17 @@ event. Each empty answer names the reason and what the archive does hold.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from warlog import clock
-from warlog.archive import Archive, log_entry
 from warlog.cli.terminal import shown
 from warlog.errors import WarlogError
-from warlog.results import State, Timeline
+
+if TYPE_CHECKING:
+    from warlog.archive import Archive
+    from warlog.results import State, Timeline
 
 
 def note(text: str) -> None:
@@ -46,6 +48,8 @@ def known_at(value: str | None, option: str = "--known-at") -> str | None:
 
 
 def _entry(archive: Archive, position: int) -> str | None:
+    from warlog.archive import log_entry
+
     found = archive.recorder.select_notifications(start=position, limit=1)
     if not found:
         return None

@@ -10,19 +10,19 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 from uuid import uuid4
 
 import typer
-from eventsourcing.persistence import PersistenceError
 
 from warlog import clock
-from warlog.archive import Archive
 from warlog.cli.terminal import shown
 from warlog.cli.written import WRITTEN_NOT_PROJECTED, NotProjected, completing
 from warlog.errors import Contention, WarlogError
 from warlog.store import Store
-from warlog.text import problem as text_problem
+
+if TYPE_CHECKING:
+    from warlog.archive import Archive  # loaded by the command that opens one, not by its help
 
 P = ParamSpec("P")
 RETRIES = 5
@@ -156,10 +156,18 @@ def user_errors(command: Callable[P, T]) -> Callable[P, T]:
             raise typer.Exit(code=0) from None
         except OSError as error:
             fail(_os_problem(error))
-        except (PersistenceError, sqlite3.Error) as error:
+        except _database_errors() as error:
             fail(f"cannot use the archive: {error}")
 
     return wrapper
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """The library's and SQLite's errors; asked for only when something was raised, so a
+    command's help does not load the library."""
+    from eventsourcing.persistence import PersistenceError
+
+    return PersistenceError, sqlite3.Error
 
 
 def _os_problem(error: OSError) -> str:
@@ -198,7 +206,9 @@ def _located(line: str) -> bool:
 
 def archivist_name(given: str | None) -> str:
     if given:
-        wrong = text_problem(given, "name")
+        from warlog.text import problem
+
+        wrong = problem(given, "name")
         if wrong is not None:
             raise WarlogError(f"--archivist: the name {wrong}")
         return given
@@ -210,6 +220,8 @@ def archivist_name(given: str | None) -> str:
 
 def open_existing(db: str | None) -> Archive:
     """Open an archive for reading; a missing one is an error, not a new empty file."""
+    from warlog.archive import Archive
+
     store = Store.locate(db)
     if not store.exists():
         raise WarlogError(
@@ -239,6 +251,8 @@ def write(db: str | None, change: Callable[[Archive], T]) -> T:
 
     That way bad input never leaves behind a new, empty archive file.
     """
+    from warlog.archive import Archive
+
     store = Store.locate(db)
     if store.exists():
         _can_write_beside(store)

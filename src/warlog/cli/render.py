@@ -7,17 +7,19 @@ import csv as csvlib
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
 
 from warlog.cli import tables
 from warlog.cli.terminal import shown
-from warlog.diff import Changes, DatesDiff, KnownDiff, PlaceDiff, Visible
-from warlog.importer import ImportResult
-from warlog.resolution import Rule
-from warlog.results import Change, Entry, LogEntry, PolicyView, State, Timeline
+
+if TYPE_CHECKING:  # types only: the reading commands load neither `diff` nor `importer`
+    from warlog.diff import Changes, DatesDiff, KnownDiff, PlaceDiff, Visible
+    from warlog.importer import ImportResult
+    from warlog.resolution import Rule
+    from warlog.results import Change, Entry, LogEntry, PolicyView, State, Timeline
 
 
 def json(value: Any) -> None:

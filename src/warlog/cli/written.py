@@ -11,9 +11,10 @@ command catches the read model up and so completes the work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from warlog.archive import Archive
+if TYPE_CHECKING:
+    from warlog.archive import Archive
 
 T = TypeVar("T")
 WRITTEN_NOT_PROJECTED = 3

@@ -23,9 +23,8 @@ import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from warlog.dates import Bounds
-from warlog.names import key
+from warlog.names import key, qualified
 from warlog.readmodel.exports import ExportQueries
-from warlog.readmodel.writer import Writer
 from warlog.resolution import Claim, ClaimRef, Rule, Step, counted
 from warlog.results import Change, PlaceState
 
@@ -145,6 +144,8 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         """
         with self._transaction(commit=True) as c:
             self._advance_tracking(c, expected, tracking.notification_id)
+            from warlog.readmodel.writer import Writer  # only a command or a catch-up writes
+
             Writer(c, self._sql).project(events)
 
     def _advance_tracking(self, c: Cursor, expected: int | None, last: int) -> None:
@@ -329,7 +330,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         since: str | None = None,
         until: str | None = None,
     ) -> list[Change]:
-        statement = "SELECT * FROM warlog_history WHERE 1=1"
+        # A claim as reported is not copied into its history row: it is the claim's
+        # first version, written by the same event (rows from before kept the copy).
+        statement = (
+            f"SELECT h.*, {', '.join('c.' + n for n in CLAIM_NAMES)} FROM warlog_history h "
+            "LEFT JOIN warlog_claims c ON h.kind = 'reported' AND h.after IS NULL "
+            "AND c.report = h.report AND c.claim = h.claim AND c.position_from = h.position WHERE 1=1"
+        )
         params: list[Any] = []
         for column, value, op in (
             ("place", place, "="),
@@ -339,9 +346,9 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             ("recorded_at", until, "<"),
         ):
             if value is not None:
-                statement += f" AND {column} {op} ?"
+                statement += f" AND h.{column} {op} ?"
                 params.append(value)
-        statement += " ORDER BY position, claim"
+        statement += " ORDER BY h.position, h.claim"
         with self._transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
             rows = [tuple(r) for r in c.fetchall()]
@@ -356,7 +363,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
                 place=r[6],
                 reason=r[7],
                 before=None if r[8] is None else orjson.loads(r[8]),
-                after=None if r[9] is None else orjson.loads(r[9]),
+                after=_reported(r[11:]) if r[9] is None else orjson.loads(r[9]),
                 actor=r[10],
             )
             for r in rows
@@ -434,6 +441,35 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             self._kept_names[lookup] = tuple(found)
         return found
 
+    def qualified_place(self, name: str) -> list[str]:
+        """The places a name with a comma stands for: a place's own qualified name, or 'NAME, PARENT'.
+
+        Answered from the read model as the registry answers it (`names.qualified`),
+        so naming a place by its parents needs no replay of the gazetteer.
+        """
+        with self._transaction(commit=False) as c:
+            c.execute(self._sql("SELECT place, name FROM warlog_places WHERE place=?"), (name,))
+            if c.fetchone() is not None:
+                return [name]
+            if ", " not in name:
+                return []
+            c.execute(self._sql("SELECT place, name FROM warlog_places"))
+            within = {str(p): (str(p)[len(n) + 2 :] or None) for p, n in c.fetchall()}
+            c.execute(self._sql("SELECT name, name_key FROM warlog_names WHERE registry='place'"))
+            keys: dict[str, set[str]] = {}
+            for entry, name_key in c.fetchall():
+                keys.setdefault(str(entry), set()).add(str(name_key))
+
+        def ancestor_keys(place: str) -> list[set[str]]:
+            chain: list[set[str]] = []
+            current = within.get(place)
+            while current is not None and current in within and len(chain) < 64:
+                chain.append(keys.get(current, set()))
+                current = within[current]
+            return chain
+
+        return qualified(name, lambda base: self.lookup_names("place", base), ancestor_keys)
+
     def report_of(self, aggregate_id: Any) -> str | None:
         """The report id of a report aggregate, None for other aggregates."""
         with self._transaction(commit=False) as c:
@@ -471,6 +507,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         return None if row is None or row[0] is None else int(row[0])
 
 
+def _reported(values: Sequence[Any]) -> dict[str, Any] | None:
+    """A claim as reported, from the columns of its first version (None: not a report's claim)."""
+    if values[0] is None:
+        return None
+    return {name: value for name, value in zip(CLAIM_NAMES, values, strict=True) if value is not None}
+
+
 def _names(stored: str) -> tuple[str, ...]:
     return () if stored == "[]" else tuple(orjson.loads(stored))
 
@@ -489,6 +532,9 @@ class PlaceInfo:
     within: tuple[str, ...]
     shared: bool
 
+
+CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote", "note")
+"""A claim's fields, as `warlog_claims` has a column for each."""
 
 CREATE_STATEMENTS = (
     "CREATE TABLE IF NOT EXISTS warlog_claims ("

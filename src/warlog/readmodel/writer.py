@@ -32,10 +32,10 @@ from warlog.canonical import leaf
 from warlog.dates import Bounds, bounds
 from warlog.evidence.changes import EVIDENCE_EVENTS, evidence_change
 from warlog.names import key
+from warlog.readmodel.persistence import CLAIM_NAMES
 from warlog.resolution import Claim, ClaimRef, Rule, Step, counted, side_of, steps
 
 AMENDMENTS = ("Report.ClaimCorrected", "Report.ClaimRetracted", "Report.Retracted")
-CLAIM_NAMES = ("place", "actor", "status", "date", "credibility", "attributed_to", "quote", "note")
 INSERT = {
     "warlog_log": "INSERT INTO warlog_log VALUES (?,?,?)",
     "warlog_reports": "INSERT INTO warlog_reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -98,6 +98,8 @@ class Writer:
         # The current version of each claim of the reports this batch amends or files:
         # report -> claim number -> its values and the report's reliability.
         self.current_claims: dict[str, dict[int, dict[str, Any]]] = {}
+        # The claims of reports filed in this batch, as filed: made current claims only if amended.
+        self.filed_claims: dict[str, tuple[list[dict[str, Any]], str]] = {}
         self.closing: list[tuple[str, int, str, int, int]] = []  # claim versions to close
 
     def load(self) -> None:
@@ -182,7 +184,7 @@ class Writer:
             for e in later
             if type(e).__qualname__ in AMENDMENTS and e.originator_id.hex in self.report_ids
         }
-        reports = sorted(amended - self.current_claims.keys())
+        reports = sorted(amended - self.current_claims.keys() - self.filed_claims.keys())
         for report in reports:
             self.current_claims[report] = {}
         for chunk in _chunks(reports):
@@ -402,20 +404,20 @@ class Writer:
             ),
         )
         self.report_ids[e.originator_id.hex] = e.report_id
-        current = self.current_claims[e.report_id] = {}
+        self.filed_claims[e.report_id] = (e.claims, e.reliability)
+        self.current_claims.pop(e.report_id, None)
         for number, claim in enumerate(e.claims, start=1):
-            current[number] = {**claim, "reliability": e.reliability}
             self.version(e.report_id, number, claim, e.reliability, at, position)
             self.history(
-                position, at, e.archivist, "reported", e.report_id, number, claim["place"], None, None, claim
-            )
+                position, at, e.archivist, "reported", e.report_id, number, claim["place"], None, None, None
+            )  # the claim as reported is its first version in warlog_claims: `history` reads it there
         return [(c["place"], bounds(c["date"]).last) for c in e.claims]
 
     def corrected(self, position: int, at: str, e: Any) -> list[tuple[str, str]]:
         report = self.report_id(e.originator_id)
         if getattr(e, "acled", None) is not None:
             self.execute("UPDATE warlog_reports SET acled=? WHERE report=?", (dumps(e.acled), report))
-        current = dict(self.current_claims[report][e.claim])
+        current = dict(self.current(report)[e.claim])
         reliability = current.pop("reliability")
         before = {k: current.get(k) for k in e.changes}
         after = {k: v for k, v in {**current, **e.changes}.items() if v is not None}
@@ -441,7 +443,7 @@ class Writer:
         ]
 
     def close(self, position: int, at: str, report: str, claim: int | None, e: Any) -> list[tuple[str, str]]:
-        current = self.current_claims[report]
+        current = self.current(report)
         numbers = sorted(current) if claim is None else [claim] if claim in current else []
         rows = [(n, current[n]["place"], bounds(current[n]["date"]).last) for n in numbers]
         for number in numbers:
@@ -450,6 +452,16 @@ class Writer:
             self.end_version(report, number, at, position)
             self.history(position, at, e.archivist, "retracted", report, number, place, e.reason, None, None)
         return [(place, day) for _, place, day in rows]
+
+    def current(self, report: str) -> dict[int, dict[str, Any]]:
+        """The current version of each claim of a report this batch amends, by number."""
+        filed = self.filed_claims.pop(report, None)
+        if filed is not None:
+            claims, reliability = filed
+            self.current_claims[report] = {
+                n: {**claim, "reliability": reliability} for n, claim in enumerate(claims, start=1)
+            }
+        return self.current_claims[report]
 
     # Rows ---------------------------------------------------------------
 
