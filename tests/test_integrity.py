@@ -366,3 +366,31 @@ def test_rebuild_refuses_when_the_last_event_was_removed(sample: str) -> None:
     assert refused.exit_code == 1
     assert f"the log ends 1 event(s) short of what was recorded (up to position {last})" in refused.output
     assert cli(sample, "verify").exit_code == 1
+
+
+def indexes_of(db: str) -> set[str]:
+    if is_postgres(db):
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT indexname FROM pg_catalog.pg_indexes WHERE schemaname = %s", (schema_of(db),)
+            ).fetchall()
+    else:
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def test_a_rebuild_builds_the_query_indexes_at_its_end_and_a_stopped_one_gets_them_back(sample: str) -> None:
+    from warlog.readmodel.persistence import READER_INDEXES
+
+    before = indexes_of(sample)
+    assert set(READER_INDEXES) <= before
+    ok(sample, "rebuild")
+    assert indexes_of(sample) == before
+    archive = warlog.open(sample)
+    archive.view.drop()  # as a rebuild stopped half-way leaves the read model
+    archive.view.drop_reader_indexes()
+    archive.close()
+    assert not set(READER_INDEXES) & indexes_of(sample)
+    assert "Homs" in ok(sample, "history", "Homs").output  # the next command's catch-up makes them
+    assert indexes_of(sample) == before

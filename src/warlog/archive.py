@@ -471,12 +471,21 @@ class Archive(Application[UUID]):
         """
         position = check_in_step(self.view)
         fresh, self.fresh = self.fresh, []
-        return catch_up(self, self.projection, progress, position, known=True, fresh=fresh)
+        done = catch_up(self, self.projection, progress, position, known=True, fresh=fresh)
+        if done > len(fresh):
+            # Events read back from the log: perhaps the rest of a rebuild that was
+            # stopped before it built the indexes only queries use.
+            self.view.create_table()
+        return done
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the read model and project the whole log again."""
         self.view.drop()
-        return self.catch_up(progress)
+        self.view.drop_reader_indexes()
+        try:
+            return self.catch_up(progress)
+        finally:
+            self.view.create_table()  # the indexes only queries use, built once over the whole table
 
     def _importer(self, archivist: str, *, bare: bool) -> Importer:
         from warlog.domain import Actors, Places
