@@ -23,7 +23,7 @@ from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem,
 from warlog.ids import ACTORS_ID, CHECKPOINTS_ID, KEYS_ID, PLACES_ID, POLICIES, POLICY_ID, report_uuid
 from warlog.integrity import check_in_step
 from warlog.names import did_you_mean
-from warlog.projection import StateProjection, catch_up
+from warlog.projection import BATCH, StateProjection, catch_up
 from warlog.readmodel.persistence import ClaimRow, ReadModel
 from warlog.resolution import By, Dates, Rule, Step, state_on, steps
 from warlog.results import (
@@ -483,9 +483,29 @@ class Archive(Application[UUID]):
         self.view.drop()
         self.view.drop_reader_indexes()
         try:
-            return self.catch_up(progress)
+            projected = [0]
+            last = self.recorder.max_notification_id()
+            if last is not None:
+                self.view.project_whole(self._batches(last, progress, projected), self.name, last)
+            self.fresh = []
+            return projected[0] + self.catch_up(progress)  # and whatever was appended meanwhile
         finally:
             self.view.create_table()  # the indexes only queries use, built once over the whole table
+
+    def _batches(
+        self, last: int, progress: Callable[[int], None] | None, counted: list[int]
+    ) -> Iterator[list[tuple[int, Any]]]:
+        """The log's events up to position `last`, decoded, a batch at a time (`counted[0]`: how many)."""
+        start = 1
+        while start <= last:
+            notifications = self.recorder.select_notifications(start=start, limit=BATCH, stop=last)
+            if not notifications:
+                return
+            yield [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+            counted[0] += len(notifications)
+            if progress is not None:
+                progress(len(notifications))
+            start = notifications[-1].id + 1
 
     def _importer(self, archivist: str, *, bare: bool) -> Importer:
         from warlog.domain import Actors, Places

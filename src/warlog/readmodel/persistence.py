@@ -14,7 +14,7 @@ while current). "Effective at record time T" is then one indexed range test.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -133,12 +133,16 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     def drop(self) -> None:
         """Drop the read model's tables and its tracking position (for a rebuild)."""
 
+    @abstractmethod
+    def create_table(self) -> None:
+        """Create what is missing of the read model's tables and indexes."""
+
     def drop_reader_indexes(self) -> None:
         """Drop the indexes only queries use, for a rebuild to build them once at its end.
 
         Building an index over a finished table is faster than growing it row by
-        row. `create_table`, which every opening of the archive runs, makes them
-        again, so a rebuild that is stopped half-way leaves nothing missing.
+        row. `create_table` makes them again at the rebuild's end, and after a
+        catch-up from the log, so a rebuild stopped half-way leaves none missing.
         """
         with self._transaction(commit=True) as c:
             for name in READER_INDEXES:
@@ -158,6 +162,28 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             from warlog.readmodel.writer import Writer  # only a command or a catch-up writes
 
             Writer(c, self._sql).project(events)
+
+    def project_whole(
+        self, batches: Iterable[Sequence[tuple[int, Any]]], application_name: str, last: int
+    ) -> None:
+        """Project the whole log up to position `last` into an empty read model, in one transaction.
+
+        A rebuild: every event's rows go in batch by batch, then each place's
+        steps are walked through the commands that touched it, in memory
+        (`Writer.restep_deferred`), and tracking moves to `last` with them. The
+        rows are those the commands wrote one by one; nothing is read back.
+        """
+        from warlog.readmodel.writer import Command, Writer
+
+        with self._transaction(commit=True) as c:
+            self._advance_tracking(c, None, last)
+            commands: list[Command] = []
+            writer = Writer(c, self._sql, deferred=commands)
+            for batch in batches:
+                writer.project(batch)
+                writer.forget()
+            writer.restep_deferred(commands)
+            writer.flush()
 
     def _advance_tracking(self, c: Cursor, expected: int | None, last: int) -> None:
         """Compare-and-set on the tracking row, as the transaction's first write.

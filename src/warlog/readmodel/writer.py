@@ -18,8 +18,10 @@ stays as it was.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any, Literal
@@ -82,12 +84,30 @@ def step_from_row(row: Sequence[Any]) -> Step:
     )
 
 
-class Writer:
-    """Projects events through one cursor; `sql` adapts statements to the backend."""
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command's re-walk, kept by a rebuild to do after every event is in, place by place."""
 
-    def __init__(self, cursor: Any, sql: Callable[[str], Any]) -> None:
+    at: str
+    touched: dict[str, str]  # place -> earliest valid date touched (EVERYTHING: all of it)
+    latest: dict[str, str]  # place -> latest valid date touched
+    parents: dict[str, str | None]  # the sides in force after the command
+    pressure_days: int | None
+
+
+class Writer:
+    """Projects events through one cursor; `sql` adapts statements to the backend.
+
+    With `deferred`, a list, the steps are not walked command by command: each
+    command's re-walk is kept there, for `restep_deferred` to do once every
+    event is in (a rebuild), with each place's claims and steps in memory.
+    """
+
+    def __init__(self, cursor: Any, sql: Callable[[str], Any], deferred: list[Command] | None = None) -> None:
         self.c = cursor
         self.sql = sql
+        self.deferred = deferred
+        self._parents_kept: dict[str, str | None] | None = None  # the sides as last kept in `deferred`
         self.pending: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self.parents: dict[str, str | None] = {}
         self.pressure_days: int | None = 14
@@ -163,8 +183,23 @@ class Writer:
             self.close_versions()
             for place in self.rewalked_places():
                 touched[place] = EVERYTHING
-            self.restep(touched, at, latest)
+            if self.deferred is None:
+                self.restep(touched, at, latest)
+            elif touched:
+                self.deferred.append(Command(at, touched, latest, self.kept_parents(), self.pressure_days))
         self.flush()
+
+    def kept_parents(self) -> dict[str, str | None]:
+        """The sides in force, one copy for every command until they change (commands are many)."""
+        if self._parents_kept != self.parents:
+            self._parents_kept = dict(self.parents)
+        return self._parents_kept
+
+    def forget(self) -> None:
+        """Drop what one batch kept of the reports it filed and amended (a rebuild reads many)."""
+        self.report_ids.clear()
+        self.current_claims.clear()
+        self.filed_claims.clear()
 
     def prefetch_amended(self, events: Sequence[tuple[int, Any]]) -> None:
         """Read, once for a command, the reports it amends and their current claims.
@@ -569,6 +604,11 @@ class Writer:
                 for place, _, _ in rest:
                     self.restep_place(place, beyond[place], claims[place], old[place], fresh, ended)
             self.end_steps(ended, at)  # before the new rows go in, so they stay open
+            rewritten = {(place, row[0]) for place, row in fresh}
+            gone = [ended_step for ended_step in ended if ended_step not in rewritten]
+            if gone:  # a step no longer there takes its walk with it
+                self.flush()
+                self.c.executemany(self.sql("DELETE FROM warlog_walks WHERE place=? AND day=?"), gone)
             for place, row in fresh:
                 self.insert("warlog_steps", (place, row[0], at, None, *row[1:-1]))
                 self.insert("warlog_walks", (place, row[0], row[-1]))
@@ -621,6 +661,7 @@ class Writer:
         ended: list[tuple[str, str]],
         latest: str = "",
         horizon: str = LAST_DAY,
+        pressure_days: int | Literal["in force"] | None = "in force",
     ) -> Step | Literal[False] | None:
         """Walk one place on over the claims and stored steps read up to `horizon`.
 
@@ -633,7 +674,8 @@ class Writer:
         """
         kept = ""
         trusted = resume
-        for step in steps(claims, self.pressure_days, resume, keep_walk=True):
+        window = self.pressure_days if pressure_days == "in force" else pressure_days
+        for step in steps(claims, window, resume, keep_walk=True):
             if step.date > horizon:  # a lapse that a claim past the horizon may come before
                 break
             trusted = step
@@ -647,13 +689,7 @@ class Writer:
             if previous is not None:
                 ended.append((place, step.date))
             fresh.append((place, row))
-        gone = [day for day in old if not kept or day < kept]
-        if gone:
-            ended += [(place, day) for day in gone]
-            self.flush()
-            self.c.executemany(
-                self.sql("DELETE FROM warlog_walks WHERE place=? AND day=?"), [(place, d) for d in gone]
-            )
+        ended += [(place, day) for day in old if not kept or day < kept]
         if kept or horizon == LAST_DAY:
             return False
         return trusted
@@ -668,6 +704,86 @@ class Writer:
                 ),
                 [(at, place, day) for place, day in ended],
             )
+
+    # A rebuild's steps, place by place ------------------------------------
+
+    def restep_deferred(self, commands: list[Command]) -> None:
+        """Walk each place through the commands that touched it, in order, in memory.
+
+        The rows come out as the commands would have written them one by one
+        (`restep`), without reading steps back: each place's claim versions are
+        read once, the claims in force at each command's record time follow from
+        their record-time intervals, and a step is written once, closed or open.
+        """
+        touching: dict[str, list[Command]] = defaultdict(list)
+        for command in commands:
+            for place in command.touched:
+                touching[place].append(command)
+        places = sorted(touching)
+        for start in range(0, len(places), RESTEP_CHUNK):
+            chunk = places[start : start + RESTEP_CHUNK]
+            versions: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            for row in self.execute(
+                "SELECT place, recorded_from, recorded_to, day, report, claim, actor, status, first_day "
+                f"FROM warlog_claims WHERE place IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY place, recorded_from",
+                chunk,
+            ).fetchall():
+                versions[row[0]].append(tuple(row)[1:])
+            for place in chunk:
+                self.restep_alone(place, touching[place], versions[place])
+
+    def restep_alone(self, place: str, commands: list[Command], versions: list[tuple[Any, ...]]) -> None:
+        """One place's steps through its commands; `versions` by record time, from first to last."""
+        in_force: list[tuple[str, str, int, str, str, str]] = []  # (day, report, claim, actor, status, first)
+        closing: list[tuple[str, tuple[str, str, int, str, str, str]]] = []  # (recorded_to, claim)
+        held: dict[str, tuple[tuple[Any, ...], str]] = {}  # day -> step row, recorded from
+        days: list[str] = []
+        following = 0
+        for command in commands:
+            at = command.at
+            while following < len(versions) and versions[following][0] <= at:
+                recorded_to, (day, report, number, actor, status, first) = (
+                    versions[following][1],
+                    versions[following][2:],
+                )
+                following += 1
+                if recorded_to is not None and recorded_to <= at:
+                    continue  # written and superseded before this command ended
+                version = (day, report, number, actor, status, first)
+                insort(in_force, version)
+                if recorded_to is not None:
+                    closing.append((recorded_to, version))
+            if closing:
+                ended_claims = [v for t, v in closing if t <= at]
+                if ended_claims:
+                    closing = [(t, v) for t, v in closing if t > at]
+                    for version in ended_claims:
+                        del in_force[bisect_left(in_force, version)]
+            touched = command.touched[place]
+            rule = Rule("side", "latest", command.pressure_days)
+            claims = [
+                counted(ClaimRef(r, n), actor, status, Bounds(first, day), rule, command.parents)
+                for day, r, n, actor, status, first in in_force[bisect_left(in_force, (touched,)) :]
+            ]
+            lo = bisect_left(days, touched)
+            resume = step_from_row(held[days[lo - 1]][0]) if lo else None
+            old = {day: held[day][0] for day in days[lo:]}
+            fresh: list[tuple[str, tuple[Any, ...]]] = []
+            ended: list[tuple[str, str]] = []
+            last = LAST_DAY if touched == EVERYTHING else command.latest.get(place, LAST_DAY)
+            self.restep_place(place, resume, claims, old, fresh, ended, last, LAST_DAY, command.pressure_days)
+            for _, day in ended:
+                row, recorded_from = held.pop(day)
+                del days[bisect_left(days, day)]
+                self.insert("warlog_steps", (place, day, recorded_from, at, *row[1:-1]))
+            for _, row in fresh:
+                held[row[0]] = (row, at)
+                insort(days, row[0])
+        for day in days:
+            row, recorded_from = held[day]
+            self.insert("warlog_steps", (place, day, recorded_from, None, *row[1:-1]))
+            self.insert("warlog_walks", (place, day, row[-1]))
 
 
 def step_row(step: Step) -> tuple[Any, ...]:
