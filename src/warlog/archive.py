@@ -23,7 +23,7 @@ from warlog.errors import Conflict, Contention, InvalidInput, NotFound, Problem,
 from warlog.ids import ACTORS_ID, CHECKPOINTS_ID, KEYS_ID, PLACES_ID, POLICIES, POLICY_ID, report_uuid
 from warlog.integrity import check_in_step
 from warlog.names import did_you_mean
-from warlog.projection import BATCH, StateProjection, catch_up
+from warlog.projection import StateProjection, catch_up, whole_commands
 from warlog.readmodel.persistence import ClaimRow, ReadModel
 from warlog.resolution import By, Dates, Rule, Step, state_on, steps
 from warlog.results import (
@@ -498,14 +498,14 @@ class Archive(Application[UUID]):
         """The log's events up to position `last`, decoded, a batch at a time (`counted[0]`: how many)."""
         start = 1
         while start <= last:
-            notifications = self.recorder.select_notifications(start=start, limit=BATCH, stop=last)
-            if not notifications:
+            events = whole_commands(self, start, last)
+            if not events:
                 return
-            yield [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-            counted[0] += len(notifications)
+            yield events
+            counted[0] += len(events)
             if progress is not None:
-                progress(len(notifications))
-            start = notifications[-1].id + 1
+                progress(len(events))
+            start = events[-1][0] + 1
 
     def _importer(self, archivist: str, *, bare: bool) -> Importer:
         from warlog.domain import Actors, Places

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from itertools import takewhile
 from typing import Any
 
 from eventsourcing.persistence import OperationalError, Tracking
@@ -58,25 +59,22 @@ def catch_up(
     done = 0
     failures = 0
     if known and fresh and position == fresh[0][0] - 1 and _contiguous(fresh):
-        try:
-            for start in range(0, len(fresh), BATCH):
-                batch = fresh[start : start + BATCH]
-                projection.process_batch(batch, app.name, position)
-                position = batch[-1][0]
-                done += len(batch)
-                if progress is not None:
-                    progress(len(batch))
+        try:  # one command's events: one batch, however many (see `whole_commands`)
+            projection.process_batch(fresh, app.name, position)
+            position = fresh[-1][0]
+            done += len(fresh)
+            if progress is not None:
+                progress(len(fresh))
         except (StaleTracking, OperationalError):
             known = False  # another process got there first, or the file was busy: read the log
     while True:
         if not known:
             position = projection.view.max_tracking_id(app.name)
         known = False
-        notifications = app.recorder.select_notifications(start=(position or 0) + 1, limit=BATCH)
-        if not notifications:
+        events = whole_commands(app, (position or 0) + 1)
+        if not events:
             projection.position = position
             return done
-        events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
         try:
             projection.process_batch(events, app.name, position)
         except StaleTracking:
@@ -90,6 +88,34 @@ def catch_up(
         done += len(events)
         if progress is not None:
             progress(len(events))
+
+
+def whole_commands(app: Any, start: int, stop: int | None = None) -> list[tuple[int, Any]]:
+    """About a batch of decoded events from `start` (up to `stop`), ending where a command ends.
+
+    A command is the events of one record time. Walked in two batches, its
+    places would be walked twice at that record time, leaving steps recorded
+    and closed in the same instant; every batch therefore holds whole commands
+    (a command longer than a batch is read on to its end), so that the read
+    model's rows are the same however the log was read.
+    """
+    notifications = app.recorder.select_notifications(start=start, limit=BATCH, stop=stop)
+    events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+    if len(notifications) < BATCH:
+        return events  # the log ends here
+    ending = events[-1][1].timestamp
+    cut = len(events)
+    while cut and events[cut - 1][1].timestamp == ending:
+        cut -= 1
+    if cut:
+        return events[:cut]  # the last command starts again with the next batch
+    while True:  # one command longer than a batch
+        more = app.recorder.select_notifications(start=events[-1][0] + 1, limit=BATCH, stop=stop)
+        decoded = [(n.id, app.mapper.to_domain_event(n)) for n in more]
+        same = list(takewhile(lambda pair: pair[1].timestamp == ending, decoded))
+        events += same
+        if len(same) < len(decoded) or len(more) < BATCH:
+            return events
 
 
 def _contiguous(events: Sequence[tuple[int, Any]]) -> bool:
