@@ -186,7 +186,8 @@ class Writer:
             if self.deferred is None:
                 self.restep(touched, at, latest)
             elif touched:
-                _defer(self.deferred, Command(at, touched, latest, self.kept_parents(), self.pressure_days))
+                # Batches hold whole commands (`projection.whole_commands`): one entry per record time.
+                self.deferred.append(Command(at, touched, latest, self.kept_parents(), self.pressure_days))
         self.flush()
 
     def kept_parents(self) -> dict[str, str | None]:
@@ -784,19 +785,6 @@ class Writer:
             row, recorded_from = held[day]
             self.insert("warlog_steps", (place, day, recorded_from, None, *row[1:-1]))
             self.insert("warlog_walks", (place, day, row[-1]))
-
-
-def _defer(commands: list[Command], command: Command) -> None:
-    """Keep a command's re-walk for later: one per record time, as `restep` walks once per command."""
-    if commands and commands[-1].at == command.at:  # the rest of the same command, in a later batch
-        before = commands.pop()
-        touched, latest = dict(before.touched), dict(before.latest)
-        for place, day in command.touched.items():
-            touched[place] = min(day, touched.get(place, day))
-        for place, day in command.latest.items():
-            latest[place] = max(day, latest.get(place, day))
-        command = Command(command.at, touched, latest, command.parents, command.pressure_days)
-    commands.append(command)
 
 
 def step_row(step: Step) -> tuple[Any, ...]:
