@@ -85,7 +85,10 @@ class OrjsonTranscoder(JSONTranscoder):
         """Return ``obj`` as UTF-8 JSON bytes, using registered transcodings."""
         prepared = self._prepare(obj)
         try:
-            return orjson.dumps(prepared)
+            # A copy: orjson's result keeps its whole growth buffer (4 KiB for a
+            # 1 KiB event), and a command holds every event it encodes until it
+            # is appended; exact-sized copies hold a third of that.
+            return bytes(memoryview(orjson.dumps(prepared)))
         except orjson.JSONEncodeError:
             # orjson refuses non-str keys, integers beyond 64 bits, nesting deeper
             # than 254 and non-finite floats (as marked by _prepare_float); json
