@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -27,6 +27,9 @@ from warlog.names import key, qualified
 from warlog.readmodel.exports import ExportQueries
 from warlog.resolution import Claim, ClaimRef, Rule, Step, counted
 from warlog.results import Change, PlaceState
+
+if TYPE_CHECKING:
+    from warlog.readmodel.writer import Statistics
 
 TABLES = (
     "warlog_claims",
@@ -129,6 +132,13 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
     @abstractmethod
     def _rowcount(self, c: Cursor) -> int: ...
 
+    def _statistics(self) -> Statistics | None:
+        """How a command keeps the planner's statistics in step with what it writes (None: no need).
+
+        SQLite plans these statements from the indexes alone.
+        """
+        return None
+
     @abstractmethod
     def drop(self) -> None:
         """Drop the read model's tables and its tracking position (for a rebuild)."""
@@ -161,7 +171,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
             self._advance_tracking(c, expected, tracking.notification_id)
             from warlog.readmodel.writer import Writer  # only a command or a catch-up writes
 
-            Writer(c, self._sql).project(events)
+            Writer(c, self._sql, statistics=self._statistics()).project(events)
 
     def project_whole(
         self, batches: Iterable[Sequence[tuple[int, Any]]], application_name: str, last: int
@@ -178,7 +188,7 @@ class ReadModel(ExportQueries, TrackingRecorder, ABC):
         with self._transaction(commit=True) as c:
             self._advance_tracking(c, None, last)
             commands: list[Command] = []
-            writer = Writer(c, self._sql, deferred=commands)
+            writer = Writer(c, self._sql, deferred=commands, statistics=self._statistics())
             for batch in batches:
                 writer.project(batch)
                 writer.forget()

@@ -59,6 +59,10 @@ STEP_COLUMNS_OF_S = ", ".join(f"s.{c}" for c in STEP_COLUMNS.split(", ")) + ", w
 WITH_WALK = "JOIN warlog_walks w ON w.place = s.place AND w.day = s.day "
 """The walk to resume from lives beside the step, out of the rows that queries read."""
 RESTEP_CHUNK = 400
+STATISTICS_EVERY = 2_000
+"""Rows written between two looks at whether the planner's statistics are out of date."""
+Statistics = Callable[[Any], None]
+"""A backend's hook that brings the planner's statistics up to date, given the cursor."""
 LAST_DAY = "9999-12-31"  # after every valid date: a walk that never stops early
 HORIZON_DAYS = 45  # a walk mostly rejoins its stored steps within a pressure window or two
 FLUSH_ROWS = 5000
@@ -103,10 +107,20 @@ class Writer:
     event is in (a rebuild), with each place's claims and steps in memory.
     """
 
-    def __init__(self, cursor: Any, sql: Callable[[str], Any], deferred: list[Command] | None = None) -> None:
+    def __init__(
+        self,
+        cursor: Any,
+        sql: Callable[[str], Any],
+        deferred: list[Command] | None = None,
+        statistics: Statistics | None = None,
+    ) -> None:
         self.c = cursor
         self.sql = sql
         self.deferred = deferred
+        # Rows written since `statistics` last looked: it looks before the first read,
+        # then before a read that follows STATISTICS_EVERY rows written.
+        self.statistics = statistics
+        self.unlooked = STATISTICS_EVERY
         self._parents_kept: dict[str, str | None] | None = None  # the sides as last kept in `deferred`
         self.pending: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self.parents: dict[str, str | None] = {}
@@ -144,17 +158,24 @@ class Writer:
         rows = self.pending[table]
         rows.append(row)
         if len(rows) >= FLUSH_ROWS:  # keep memory flat in a long command
-            self.c.executemany(self.sql(INSERT[table]), rows)
+            self.write(table, rows)
             rows.clear()
 
     def flush(self) -> None:
         for table, rows in self.pending.items():
             if rows:
-                self.c.executemany(self.sql(INSERT[table]), rows)
+                self.write(table, rows)
         self.pending.clear()
+
+    def write(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        self.c.executemany(self.sql(INSERT[table]), rows)
+        self.unlooked += len(rows)
 
     def execute(self, statement: str, params: Sequence[Any]) -> Any:
         self.flush()
+        if self.statistics is not None and self.unlooked >= STATISTICS_EVERY:
+            self.statistics(self.c)
+            self.unlooked = 0
         self.c.execute(self.sql(statement), params)
         return self.c
 
