@@ -202,8 +202,10 @@ class Archive(Application[UUID]):
         if importer.problems:
             raise InvalidInput(importer.problems)
         self._save(importer.touched())
+        result = importer.result
+        del importer  # the reports it loaded and built, no longer needed while the read model catches up
         self.catch_up()
-        return importer.result
+        return result
 
     def import_file(self, lines: Iterable[str | bytes], source: str, archivist: str) -> ImportResult:
         from warlog.records import read_records
