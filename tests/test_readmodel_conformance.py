@@ -17,13 +17,19 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
-from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    ProgrammingError,
+    TrackingRecorder,
+)
 from eventsourcing.tests.persistence import TrackingRecorderTestCase
 from eventsourcing.utils import Environment
 
 import warlog
 from warlog import clock, projection
 from warlog.archive import Archive, read_model_class
+from warlog.readmodel import postgres
 from warlog.readmodel.persistence import ReadModel, StaleTracking
 from warlog.store import Store
 
@@ -131,6 +137,47 @@ def test_a_new_schema_is_created_on_first_write_only(postgres_db: str) -> None:
     finally:
         with psycopg.connect(url.split("?")[0], autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{url.rsplit("=", 1)[1]}" CASCADE')
+
+
+def _lost_race(cause: Exception) -> Exception:
+    """An error as eventsourcing raises it from the psycopg error that caused it."""
+    try:
+        raise ProgrammingError(str(cause)) from cause
+    except ProgrammingError as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [psycopg.errors.DuplicateTable('relation "stored_event_uuid" already exists'), None],
+    ids=["relation already exists", "unique violation"],
+)
+def test_creating_tables_is_tried_again_when_another_first_open_won_the_race(
+    cause: Exception | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres.time, "sleep", lambda _: None)
+    failures = [_lost_race(cause) if cause is not None else IntegrityError("duplicate key value")]
+    calls: list[int] = []
+
+    def create() -> None:
+        calls.append(1)
+        if failures:
+            raise failures.pop()
+
+    postgres.create_with_retries(create)
+    assert len(calls) == 2
+
+
+def test_creating_tables_is_not_tried_again_for_a_mistake() -> None:
+    calls: list[int] = []
+
+    def create() -> None:
+        calls.append(1)
+        raise _lost_race(psycopg.errors.SyntaxError("syntax error at or near"))
+
+    with pytest.raises(ProgrammingError):
+        postgres.create_with_retries(create)
+    assert len(calls) == 1
 
 
 def test_archives_opened_at_once_on_a_new_schema_all_open(postgres_db: str) -> None:

@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
     InterfaceError,
     InternalError,
     OperationalError,
+    ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.postgres import (
@@ -35,6 +36,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg.errors import DuplicateObject, DuplicateTable
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -90,16 +92,21 @@ def create_with_retries(create: Callable[[], None]) -> None:
     """Create tables again when a process creating the same ones made this attempt fail.
 
     The library creates composite types in transactions of their own, before
-    any lock can be taken; two first opens of a new schema can collide there
-    (a unique violation in the catalogue). Every statement is idempotent, so
-    the loser's retry finds the objects made and succeeds.
+    any lock can be taken; two first opens of a new schema can collide there,
+    as a unique violation in the catalogue or as "relation already exists"
+    (the type's row in `pg_class`), depending on which commits first. Every
+    statement is idempotent, so the loser's retry finds the objects made and
+    succeeds.
     """
     for attempt in range(1, DDL_ATTEMPTS + 1):
         try:
             create()
             return
-        except (IntegrityError, InternalError):
-            if attempt == DDL_ATTEMPTS:
+        except (IntegrityError, InternalError, ProgrammingError) as error:
+            lost_race = not isinstance(error, ProgrammingError) or isinstance(
+                error.__cause__, (DuplicateTable, DuplicateObject)
+            )
+            if attempt == DDL_ATTEMPTS or not lost_race:
                 raise
             time.sleep(0.05 * attempt)
 
