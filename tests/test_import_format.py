@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import warlog
+from warlog.archive import Archive
+from warlog.domain import Report
 
 
 def test_a_byte_order_mark_and_windows_line_ends_are_not_part_of_records(db: str, tmp_path: Path) -> None:
@@ -49,5 +55,28 @@ def test_one_import_is_recorded_at_one_time_after_its_records_were_checked(db: s
         archive.import_file(sample, "sample.jsonl", "ana")
         times = {e.recorded_at for e in archive.log(since=before)}
         assert len(times) == 1 and times.pop() > before
+    finally:
+        archive.close()
+
+
+def test_the_reports_an_import_built_are_let_go_before_the_read_model_catches_up(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import is one transaction: holding its reports while it projects would double its peak."""
+    sample = (Path(warlog.__file__).parent / "data" / "sample.jsonl").read_bytes().splitlines()
+    archive = warlog.open(db)
+    alive: list[int] = []
+    catch_up = Archive.catch_up
+
+    def counting(self: Archive, *args: Any, **kwargs: Any) -> int:
+        gc.collect()
+        alive.append(sum(isinstance(o, Report) for o in gc.get_objects()))
+        return catch_up(self, *args, **kwargs)
+
+    try:
+        archive.start("ana")
+        monkeypatch.setattr(Archive, "catch_up", counting)
+        archive.import_file(sample, "sample.jsonl", "ana")
+        assert alive[-1] == 0  # the catch-up after the append
     finally:
         archive.close()

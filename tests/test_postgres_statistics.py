@@ -20,6 +20,7 @@ import pytest
 import warlog
 from conftest import POSTGRES
 from warlog.archive import Archive
+from warlog.readmodel.postgres import ANALYZE_PAGES, ANALYZE_SHARE
 
 PLACES = 40
 
@@ -69,6 +70,19 @@ def planner_rows(schema: str, table: str) -> float:
     return float(row[0])
 
 
+def planner_pages(schema: str, table: str, *, on_disk: bool = False) -> int:
+    """The table's pages at its last analysis, or (`on_disk`) now."""
+    with psycopg.connect(POSTGRES) as conn:
+        row = conn.execute(
+            "SELECT k.relpages, pg_catalog.pg_relation_size(k.oid) / current_setting('block_size')::int "
+            "FROM pg_catalog.pg_class k JOIN pg_catalog.pg_namespace n ON n.oid = k.relnamespace "
+            "WHERE n.nspname = %s AND k.relname = %s",
+            (schema, table),
+        ).fetchone()
+    assert row is not None
+    return int(row[1] if on_disk else row[0])
+
+
 def claims(schema: str) -> int:
     """The claim versions stored, every one the planner should know of."""
     with psycopg.connect(POSTGRES) as conn:
@@ -92,10 +106,12 @@ def test_a_table_is_analyzed_again_only_once_it_has_grown_by_a_tenth(
     archive: tuple[Archive, str],
 ) -> None:
     opened, schema = archive
-    opened.import_file(lines(0, 1500), "first.jsonl", "tester")  # 6,000 claims
-    known = planner_rows(schema, "warlog_claims")
+    opened.import_file(lines(0, 3000), "first.jsonl", "tester")  # 12,000 claims
+    known, pages = planner_rows(schema, "warlog_claims"), planner_pages(schema, "warlog_claims")
     assert known == pytest.approx(claims(schema), rel=0.05)
-    opened.import_file(lines(1500, 50), "second.jsonl", "tester")  # 200 more: 3% growth
+    opened.import_file(lines(3000, 250), "second.jsonl", "tester")  # 1,000 more: 8% growth
+    grown = planner_pages(schema, "warlog_claims", on_disk=True) - pages
+    assert ANALYZE_PAGES < grown < ANALYZE_SHARE * pages  # past the floor, short of a tenth
     assert planner_rows(schema, "warlog_claims") == known
-    opened.import_file(lines(1550, 1000), "third.jsonl", "tester")  # 4,000 more
+    opened.import_file(lines(3250, 1000), "third.jsonl", "tester")  # 4,000 more
     assert planner_rows(schema, "warlog_claims") == pytest.approx(claims(schema), rel=0.05)

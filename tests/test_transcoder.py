@@ -318,3 +318,20 @@ def test_input_is_not_mutated() -> None:
     app_transcoder().encode(value)
     assert value == {"claims": [{"at": when}, {"place": "Homs"}], "timestamp": when}
     assert value["claims"] is claims
+
+
+def test_encoded_events_hold_no_more_memory_than_their_bytes() -> None:
+    """A command keeps every event it encodes until it is appended: no growth buffer behind each."""
+    import tracemalloc
+
+    claim = {"place": "Ras Kabashayb, Kafr Bouwah", "actor": "Western Guard", "status": "controlled"}
+    event = {"report_id": "wire-2024-12-07-0001", "claims": [dict(claim, n=n) for n in range(8)]}
+    transcoder = OrjsonTranscoder()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [transcoder.encode(event) for _ in range(500)]
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 1.5 * sum(map(len, kept)) + 16_384
